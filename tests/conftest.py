@@ -1,0 +1,51 @@
+"""Test-wide set-up: offscreen Qt unless a real display is asked for, isolated homes, fakes."""
+
+from __future__ import annotations
+
+import os
+
+# Widgets render offscreen; tests marked `desktop` run under Xvfb + a tray host (see .ci/run),
+# where DISPLAY is set and VOUCH_TEST_DESKTOP=1 keeps the xcb platform.
+if os.environ.get("VOUCH_TEST_DESKTOP") != "1":
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import pytest  # noqa: E402
+
+# Fixtures for the fakes shared by every area of the suite (one copy: vouch_desktop/demo).
+pytest_plugins = [
+    "tests.fixtures.fake_aws",
+    "tests.fixtures.fake_vouch",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-hardware", action="store_true", help="run tests that need a real YubiKey")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_hw = pytest.mark.skip(reason="needs a real YubiKey: pass --run-hardware")
+    skip_desktop = pytest.mark.skip(reason="needs Xvfb + a tray host: set VOUCH_TEST_DESKTOP=1")
+    for item in items:
+        if "hardware" in item.keywords and not config.getoption("--run-hardware"):
+            item.add_marker(skip_hw)
+        if "desktop" in item.keywords and os.environ.get("VOUCH_TEST_DESKTOP") != "1":
+            item.add_marker(skip_desktop)
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """A throw-away HOME and XDG folders, so no test can read or write the real user's files."""
+    home = tmp_path / "home"
+    for sub in (".config", ".local/share", ".local/state", ".cache", ".aws", ".ssh"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws/config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws/credentials"))
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(var, raising=False)
+    return home

@@ -1,0 +1,52 @@
+"""core/ is the library: it must never import Qt, so it stays testable and reusable without a GUI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import vouch_desktop
+
+PACKAGE = Path(vouch_desktop.__file__).parent
+FORBIDDEN = ("PySide6", "PySide2", "PyQt5", "PyQt6", "qasync", "shiboken6", "vouch_desktop.ui")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+            names.update(a.value for a in node.args if isinstance(a, ast.Constant))
+    return names
+
+
+def test_core_never_imports_qt():
+    offenders = {}
+    core_files = sorted((PACKAGE / "core").rglob("*.py"))
+    assert core_files, "core package not found"
+    for path in core_files:
+        bad = {m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN or m.startswith(FORBIDDEN)}
+        if bad:
+            offenders[str(path.relative_to(PACKAGE))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_layering_check_catches_a_qt_import(tmp_path):
+    # the checker itself must be able to fail
+    sample = tmp_path / "bad.py"
+    sample.write_text("from PySide6.QtCore import QObject\nimport qasync\n")
+    assert {"PySide6.QtCore", "qasync"} <= imported_modules(sample)
+
+
+def test_no_shell_true_anywhere():
+    hits = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "shell":
+                if not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                    hits.append(f"{path.relative_to(PACKAGE)}:{node.value.lineno}")
+    assert hits == []

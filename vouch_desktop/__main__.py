@@ -1,0 +1,3 @@
+from vouch_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Command line entry point.
+
+`--version` and `--help` answer without importing Qt or boto3, so they stay fast and work on a
+machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vouch_desktop import __version__
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vouch-desktop",
+        description="System-tray companion for Vouch: login state, SSM shells and RDS tunnels.",
+    )
+    parser.add_argument("--version", action="version", version=f"vouch-desktop {__version__}")
+    parser.add_argument(
+        "--log-level", type=str.upper, choices=LOG_LEVELS, default=None,
+        help="how much to write to the log file (default: from settings, INFO)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="run against a built-in fake AWS and a fake vouch CLI, in a temporary home",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from vouch_desktop.ui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Where the app keeps its files (platformdirs), in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "vouch-desktop"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    state_dir: Path
+    cache_dir: Path
+    log_dir: Path
+    runtime_dir: Path
+
+    @classmethod
+    def default(cls) -> AppPaths:
+        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+        return cls(
+            config_dir=Path(dirs.user_config_dir),
+            data_dir=Path(dirs.user_data_dir),
+            state_dir=Path(dirs.user_state_dir),
+            cache_dir=Path(dirs.user_cache_dir),
+            log_dir=Path(dirs.user_log_dir),
+            runtime_dir=Path(dirs.user_runtime_dir),
+        )
+
+    @classmethod
+    def under(cls, root: Path) -> AppPaths:
+        """Everything below one folder: the demo's temporary home and the tests use this."""
+        return cls(
+            config_dir=root / "config",
+            data_dir=root / "data",
+            state_dir=root / "state",
+            cache_dir=root / "cache",
+            log_dir=root / "log",
+            runtime_dir=root / "run",
+        )
+
+    def ensure(self) -> AppPaths:
+        for path in (self.config_dir, self.data_dir, self.state_dir, self.cache_dir, self.log_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        self.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def profiles_file(self) -> Path:
+        return self.config_dir / "profiles.json"
+
+    @property
+    def history_file(self) -> Path:
+        return self.state_dir / "history.jsonl"
+
+    @property
+    def discovery_cache_file(self) -> Path:
+        return self.cache_dir / "instances.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "vouch-desktop.log"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.runtime_dir / "vouch-desktop.sock"
