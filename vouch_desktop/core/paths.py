@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import warnings
+
 import platformdirs
 
 APP_NAME = "vouch-desktop"
@@ -22,13 +24,18 @@ class AppPaths:
     @classmethod
     def default(cls) -> AppPaths:
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+        with warnings.catch_warnings():
+            # without XDG_RUNTIME_DIR platformdirs warns and falls back to /tmp/runtime-$UID,
+            # which is fine for a socket that only this user reads
+            warnings.simplefilter("ignore", platformdirs.RuntimeDirWarning)
+            runtime_dir = Path(dirs.user_runtime_dir)
         return cls(
             config_dir=Path(dirs.user_config_dir),
             data_dir=Path(dirs.user_data_dir),
             state_dir=Path(dirs.user_state_dir),
             cache_dir=Path(dirs.user_cache_dir),
             log_dir=Path(dirs.user_log_dir),
-            runtime_dir=Path(dirs.user_runtime_dir),
+            runtime_dir=runtime_dir,
         )
 
     @classmethod
