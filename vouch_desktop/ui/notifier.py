@@ -1,0 +1,65 @@
+"""Shows desktop notifications: D-Bus with an action button where there is a notification server,
+the tray balloon (clicked = the action) elsewhere. Never steals focus: neither path raises a window."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from vouch_desktop.core.desktop_notifications import ActionInvoked, DesktopNotification, FreedesktopNotifier
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[], None]
+
+
+class Notifier:
+    def __init__(self, tray: QSystemTrayIcon, dbus: FreedesktopNotifier | None) -> None:
+        self._tray = tray
+        self._dbus = dbus
+        self._dbus_ready = False
+        self._actions: dict[int, Action] = {}
+        self._balloon_action: Action | None = None
+        tray.messageClicked.connect(self._balloon_clicked)
+        if dbus is not None:
+            dbus.action_invoked.connect(self._dbus_action)
+
+    async def start(self) -> None:
+        if self._dbus is not None:
+            self._dbus_ready = await self._dbus.start()
+        log.info("notifications via %s", "D-Bus" if self._dbus_ready else "tray balloon")
+
+    async def show(self, summary: str, body: str, action_label: str = "", action: Action | None = None,
+                   critical: bool = False) -> None:
+        if self._dbus_ready and self._dbus is not None:
+            actions = (("default", action_label), ("run", action_label)) if action else ()
+            try:
+                nid = await self._dbus.notify(DesktopNotification(summary, body, actions=actions,
+                                                                  urgency=2 if critical else 1))
+            except Exception as exc:  # the server went away: fall back for this and later ones
+                log.warning("D-Bus notification failed (%s); using the tray balloon", exc)
+                self._dbus_ready = False
+            else:
+                if action is not None:
+                    self._actions[nid] = action
+                return
+        self._balloon_action = action
+        icon = QSystemTrayIcon.MessageIcon.Critical if critical else QSystemTrayIcon.MessageIcon.Warning
+        hint = f"\n(Click to {action_label.lower()})" if action and action_label else ""
+        self._tray.showMessage(summary, body + hint, icon, 15000)
+
+    def _dbus_action(self, invoked: ActionInvoked) -> None:
+        action = self._actions.pop(invoked.notification_id, None)
+        if action is not None:
+            action()
+
+    def _balloon_clicked(self) -> None:
+        action, self._balloon_action = self._balloon_action, None
+        if action is not None:
+            action()
+
+    async def close(self) -> None:
+        if self._dbus is not None:
+            await self._dbus.close()
