@@ -1,0 +1,157 @@
+"""AWS access for the whole app: one boto3 session per profile, thread-safe clients, and botocore's
+exceptions turned into messages a person can act on (advice from the Vouch SSM guide).
+
+Profiles and their settings are read by botocore (``AWS_CONFIG_FILE``, ``AWS_PROFILE``...), never
+parsed by hand. The endpoint comes from the environment (``AWS_ENDPOINT_URL``), which is how the
+demo and the tests point every client, ours and the AWS CLI's, at the fake AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError, ClientError, CredentialRetrievalError, EndpointConnectionError,
+    NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
+)
+
+from vouch_desktop.core.errors import VouchDesktopError
+
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+
+ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
+                       "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
+
+
+class AwsError(VouchDesktopError):
+    """An AWS call failed; ``code`` is the AWS error code when there is one."""
+
+    def __init__(self, message: str, *, advice: str = "", code: str = "", detail: str = "") -> None:
+        super().__init__(message, advice=advice, detail=detail)
+        self.code = code
+
+
+class ProfileMissing(AwsError):
+    pass
+
+
+class NotLoggedIn(AwsError):
+    pass
+
+
+class AccessDenied(AwsError):
+    pass
+
+
+class TargetNotConnected(AwsError):
+    pass
+
+
+def available_profiles() -> list[str]:
+    """The profiles in the user's AWS config and credentials files, as botocore reads them."""
+    return sorted(botocore.session.Session().available_profiles)
+
+
+def profile_region(profile: str) -> str:
+    session = botocore.session.Session(profile=profile)
+    try:
+        return session.get_config_variable("region") or ""
+    except ProfileNotFound:
+        return ""
+
+
+def translate(exc: BaseException, *, profile: str = "", target: str = "", action: str = "") -> VouchDesktopError:
+    """Turn a botocore/boto3 failure into an error with plain words and advice."""
+    where = f" ({action})" if action else ""
+    if isinstance(exc, VouchDesktopError):
+        return exc
+    if isinstance(exc, ProfileNotFound):
+        return ProfileMissing(
+            f"The AWS profile '{profile}' does not exist{where}.",
+            advice="Run 'vouch setup aws' to create it, or choose another profile in Settings.",
+            code="ProfileNotFound")
+    if isinstance(exc, CredentialRetrievalError):
+        text = str(exc)
+        if "not logged in" in text.lower() or "vouch login" in text.lower() or "exit code 2" in text.lower():
+            return NotLoggedIn("You are not logged in to Vouch, so AWS has no credentials for you.",
+                               advice="Log in from the tray (YubiKey touch + PIN), then try again.",
+                               code="NotLoggedIn", detail=text)
+        return AwsError(f"Getting AWS credentials for profile '{profile}' failed{where}.",
+                        advice="Check that you are logged in to Vouch and that the profile's "
+                               "credential_process works ('vouch credential aws').",
+                        code="CredentialRetrievalError", detail=text)
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return AwsError(f"The AWS profile '{profile}' gives no credentials{where}.",
+                        advice="Run 'vouch setup aws' so that the profile uses Vouch's credential_process.",
+                        code="NoCredentials")
+    if isinstance(exc, NoRegionError):
+        return AwsError("No AWS region is set.", advice="Choose your regions in Settings.", code="NoRegion")
+    if isinstance(exc, EndpointConnectionError):
+        return AwsError(f"AWS could not be reached{where}.",
+                        advice="Check your network connection (and VPN), then try again.",
+                        code="EndpointConnectionError", detail=str(exc))
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        text = error.get("Message", "") or str(exc)
+        if code == "TargetNotConnected":
+            return TargetNotConnected(
+                f"{target or 'The instance'} is not connected to Systems Manager.",
+                advice="The instance needs a running SSM agent ('sudo systemctl status amazon-ssm-agent'), "
+                       "an instance profile with AmazonSSMManagedInstanceCore, and a route to the SSM "
+                       "endpoint (NAT gateway or VPC endpoint).",
+                code=code, detail=text)
+        if code in ACCESS_DENIED_CODES:
+            return AccessDenied(
+                f"AWS denied access{where}: {text}",
+                advice="Check that your role allows this (for sessions: ssm:StartSession on the instance "
+                       "ARN and the document), that the resource ARNs in the policy match, and that "
+                       "your Vouch session is active.",
+                code=code, detail=text)
+        return AwsError(f"AWS refused the request{where}: {code}: {text}", code=code, detail=text)
+    if isinstance(exc, BotoCoreError):
+        return AwsError(f"The AWS request failed{where}: {exc}", code=type(exc).__name__)
+    return AwsError(f"Unexpected failure{where}: {exc}", code=type(exc).__name__)
+
+
+class AwsSessions:
+    """One boto3 session per profile, shared across threads.
+
+    boto3 sessions are not thread-safe but the clients they make are; clients are made under a
+    lock and cached, so discovery in several regions at once shares one credential cache (one
+    call to ``vouch credential aws`` per hour, not one per region).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+
+    def session(self, profile: str) -> boto3.Session:
+        with self._lock:
+            return self._session_locked(profile)
+
+    def _session_locked(self, profile: str) -> boto3.Session:
+        if profile not in self._sessions:
+            self._sessions[profile] = boto3.Session(profile_name=profile or None)
+        return self._sessions[profile]
+
+    def client(self, service: str, profile: str, region: str) -> Any:
+        key = (service, profile, region)
+        with self._lock:
+            if key not in self._clients:
+                session = self._session_locked(profile)
+                self._clients[key] = session.client(service, region_name=region, config=CLIENT_CONFIG)
+            return self._clients[key]
+
+    def forget(self, profile: str | None = None) -> None:
+        """Drop cached sessions (after a settings change or a new login) so credentials are re-read."""
+        with self._lock:
+            for key in [k for k in self._clients if profile is None or k[1] == profile]:
+                del self._clients[key]
+            for name in [p for p in self._sessions if profile is None or p == profile]:
+                del self._sessions[name]
