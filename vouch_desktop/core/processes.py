@@ -1,0 +1,212 @@
+"""Starting and stopping child processes, in one place.
+
+Long-lived children (tunnel plugins, vouch login) run in their own process group so that stopping
+one also stops whatever it started: SIGTERM to the group, a grace period, then SIGKILL. Every child
+is awaited, so none is left a zombie, and ``ProcessRegistry.kill_all_now`` is the last resort at
+interpreter exit so none outlives the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from vouch_desktop.core.errors import ExternalToolError
+
+log = logging.getLogger(__name__)
+WINDOWS = sys.platform == "win32"
+
+
+@dataclass(frozen=True)
+class CompletedRun:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class ProcessTimeout(ExternalToolError):
+    pass
+
+
+def _group_kwargs() -> dict:
+    if WINDOWS:
+        import subprocess
+
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    if WINDOWS:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM if sig != getattr(signal, "SIGKILL", 9) else signal.SIGTERM)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)  # the child leads its own group (start_new_session)
+
+
+class ManagedProcess:
+    """An asyncio child in its own process group."""
+
+    def __init__(self, process: asyncio.subprocess.Process, argv: Sequence[str], registry: ProcessRegistry | None):
+        self.process = process
+        self.argv = tuple(argv)
+        self._registry = registry
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    @property
+    def stdout(self) -> asyncio.StreamReader | None:
+        return self.process.stdout
+
+    @property
+    def stderr(self) -> asyncio.StreamReader | None:
+        return self.process.stderr
+
+    @property
+    def stdin(self) -> asyncio.StreamWriter | None:
+        return self.process.stdin
+
+    async def wait(self) -> int:
+        code = await self.process.wait()
+        self._forget()
+        return code
+
+    async def stop(self, grace: float = 3.0) -> int:
+        """SIGTERM the group, wait up to ``grace`` s, then SIGKILL the group; always reaps."""
+        if self.process.returncode is None:
+            _signal_group(self.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), grace)
+            except asyncio.TimeoutError:
+                log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
+        # the leader may be gone while others in its group live on: kill the group regardless
+        _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        code = await self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.feed_eof()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self._forget()
+        return code
+
+    def _forget(self) -> None:
+        if self._registry is not None:
+            self._registry.forget(self)
+
+
+class ProcessRegistry:
+    """Tracks the app's live children so that quitting stops every one."""
+
+    def __init__(self) -> None:
+        self._live: dict[int, ManagedProcess] = {}
+        atexit.register(self.kill_all_now)
+
+    async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+                    stdin: int | None = asyncio.subprocess.DEVNULL,
+                    stdout: int | None = asyncio.subprocess.DEVNULL,
+                    stderr: int | None = asyncio.subprocess.DEVNULL) -> ManagedProcess:
+        argv = [str(a) for a in argv]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, env=dict(env) if env is not None else None, stdin=stdin, stdout=stdout, stderr=stderr,
+                **_group_kwargs())
+        except FileNotFoundError as exc:
+            raise ExternalToolError(f"{argv[0]} was not found.", advice="Check that it is installed and on PATH.") from exc
+        except PermissionError as exc:
+            raise ExternalToolError(f"{argv[0]} cannot be run (permission denied).") from exc
+        managed = ManagedProcess(process, argv, self)
+        self._live[process.pid] = managed
+        return managed
+
+    def forget(self, process: ManagedProcess) -> None:
+        self._live.pop(process.pid, None)
+
+    def pids(self) -> list[int]:
+        return list(self._live)
+
+    async def stop_all(self, grace: float = 3.0) -> None:
+        await asyncio.gather(*(p.stop(grace) for p in list(self._live.values())), return_exceptions=True)
+
+    def kill_all_now(self) -> None:
+        """Synchronous last resort (atexit): SIGKILL every group still alive."""
+        for pid in list(self._live):
+            _signal_group(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        self._live.clear()
+
+
+async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
+              stdin_data: bytes | None = None, registry: ProcessRegistry | None = None) -> CompletedRun:
+    """Run a short command to completion; on time-out its whole group is killed and reaped."""
+    own = registry or ProcessRegistry()
+    process = await own.spawn(argv, env=env, stdin=asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL,
+                              stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
+    except asyncio.TimeoutError:
+        await process.stop(grace=0.5)
+        raise ProcessTimeout(f"{os.path.basename(argv[0])} did not answer within {timeout:g} s.",
+                             advice="It may be waiting for something (a network, a key touch). Try again.") from None
+    except asyncio.CancelledError:
+        await process.stop(grace=0.5)
+        raise
+    process._forget()
+    return CompletedRun(tuple(argv), process.process.returncode or 0, out.decode(errors="replace"),
+                        err.decode(errors="replace"))
+
+
+def launch_detached(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """Start a program the user owns (a terminal window) and let it outlive us.
+
+    Terminal windows are the user's: quitting the tray app must not close their shells, so they run
+    in a session of their own. A double fork hands the window to init, so it never becomes our zombie.
+    """
+    import subprocess
+
+    argv = [str(a) for a in argv]
+    if WINDOWS:
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+        return subprocess.Popen(argv, env=dict(env) if env else None, creationflags=flags,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid
+    # the intermediate child exits at once (we reap it); its child, the terminal, is adopted by init
+    read_fd, write_fd = os.pipe()
+    middle = subprocess.Popen(
+        [sys.executable, "-c", _DETACH_SNIPPET, str(write_fd), *argv], env=dict(env) if env else None,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write_fd,), start_new_session=True)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        reply = reader.read().decode()
+    middle.wait()
+    if not reply.startswith("pid "):
+        raise ExternalToolError(f"{argv[0]} could not be started: {reply.strip() or 'unknown error'}",
+                                advice="Check the terminal chosen in Settings (Test terminal).")
+    return int(reply.split()[1])
+
+
+# runs in the intermediate process: start the real program, report its pid (or the error), exit
+_DETACH_SNIPPET = """
+import os, subprocess, sys
+fd = int(sys.argv[1])
+try:
+    pid = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, close_fds=True).pid
+    os.write(fd, f"pid {pid}".encode())
+except OSError as exc:
+    os.write(fd, str(exc).encode())
+"""

@@ -1,0 +1,87 @@
+"""The demo world: a temporary home, a fake AWS with an inventory, "databases", and the fake CLIs.
+
+``DemoWorld`` never changes ``os.environ`` itself: it returns the environment (``env``) that points
+HOME, XDG folders, the AWS config, PATH and ``AWS_ENDPOINT_URL`` at the fake world, and the
+caller applies it (the app for ``--demo``; tests through monkeypatch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from vouch_desktop.demo.echo_server import EchoServer
+from vouch_desktop.demo.fake_aws import FakeAws
+from vouch_desktop.demo.fake_vouch_config import FakeVouchState
+from vouch_desktop.demo.paths import demo_bin_dir, fake_vouch_path
+from vouch_desktop.demo.seed import DemoInventory, seed_demo_world
+
+DEMO_PROFILE = "vouch-demo"
+DEMO_ROLE = "arn:aws:iam::123456789012:role/VouchDemo"
+DEMO_SESSION_SECONDS = 20 * 60  # short, so the expiry warning (15 min before) shows within minutes
+
+
+class DemoWorld:
+    def __init__(self, root: Path | None = None, session_seconds: int = DEMO_SESSION_SECONDS) -> None:
+        self._own_root = root is None
+        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="vouch-desktop-demo-"))
+        self.session_seconds = session_seconds
+        self.home = self.root / "home"
+        self.fake_aws = FakeAws()
+        self.databases: list[EchoServer] = []
+        self.inventory = DemoInventory()
+        self.env: dict[str, str] = {}
+        self.vouch_state = FakeVouchState(self.root / "vouch-state")
+
+    def start(self) -> DemoWorld:
+        for sub in (".config", ".local/share", ".local/state", ".cache", ".aws"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        (self.home / ".ssh").mkdir(mode=0o700, exist_ok=True)
+        self.fake_aws.start()
+        self.inventory = seed_demo_world(self.fake_aws)
+        for region, host, port in self.inventory.db_endpoints:
+            server = EchoServer().start()
+            self.databases.append(server)
+            self.fake_aws.add_route(host, port, server.address)
+        aws_config = self.home / ".aws" / "config"
+        aws_config.write_text(
+            f"[profile {DEMO_PROFILE}]\nregion = eu-west-1\n"
+            f'credential_process = "{fake_vouch_path()}" credential aws --role {DEMO_ROLE}\n',
+            encoding="utf-8")
+        self.vouch_state.configure(session_seconds=self.session_seconds, touch_seconds=1.5)
+        self.vouch_state.log_in(self.session_seconds)
+        self.env = {
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "XDG_DATA_HOME": str(self.home / ".local/share"),
+            "XDG_STATE_HOME": str(self.home / ".local/state"),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "AWS_CONFIG_FILE": str(aws_config),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.home / ".aws" / "credentials"),
+            "AWS_PROFILE": DEMO_PROFILE,
+            "AWS_ENDPOINT_URL": self.fake_aws.endpoint_url,
+            "PATH": os.pathsep.join([str(demo_bin_dir()), os.environ.get("PATH", "")]),
+            "VOUCH_DEMO_STATE_DIR": str(self.vouch_state.dir),
+            "VOUCH_DESKTOP_DEMO": "1",
+        }
+        return self
+
+    @property
+    def regions(self) -> list[str]:
+        return ["eu-west-1", "us-east-1", "eu-central-1"]
+
+    def stop(self) -> None:
+        for server in self.databases:
+            server.stop()
+        self.databases.clear()
+        self.fake_aws.stop()
+        if self._own_root:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> DemoWorld:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
