@@ -22,12 +22,11 @@ from vouch_desktop.core.aws import AccessDenied, AwsError, AwsSessions, NotLogge
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.processes import ManagedProcess, ProcessRegistry
+from vouch_desktop.core.profiles import REMOTE_HOST_DOCUMENT
 from vouch_desktop.core.ssm_commands import SessionRequest, plugin_argv
+from vouch_desktop.core.validation import is_tag_filter
 
 log = logging.getLogger(__name__)
-
-REMOTE_HOST_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"
-LOCAL_PORT_DOCUMENT = "AWS-StartPortForwardingSession"
 
 
 class TunnelSpec(Protocol):
@@ -381,7 +380,7 @@ class TunnelManager:
         self.wake()
 
     async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:
-        if "=" not in spec.target:
+        if not is_tag_filter(spec.target):
             return spec.target
         if self._resolve_tag_filter is None:
             raise TunnelError(f"Cannot resolve {spec.target}", permanent=True)

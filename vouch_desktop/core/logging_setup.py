@@ -1,0 +1,62 @@
+"""The log: a rotating file in the log folder, and a filter that masks anything secret-looking.
+
+Code must not log secrets in the first place; the filter is the second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+_PATTERNS = [
+    # AWS access key ids
+    (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b"), r"\1****"),
+    # JSON fields: "SecretAccessKey": "…", "SessionToken", "TokenValue", "pin", "password"
+    (re.compile(r'("(?:SecretAccessKey|SessionToken|TokenValue|Token|pin|PIN|password|Password)"\s*:\s*")[^"]*(")'),
+     r"\1****\2"),
+    # key=value and key: value forms
+    (re.compile(r"\b((?:aws_secret_access_key|aws_session_token|secret_access_key|session_token|token_value|"
+                r"token|pin|password)\s*[=:]\s*)\S+", re.IGNORECASE), r"\1****"),
+]
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_MARK = "_vouch_desktop_handler"
+
+
+def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = True) -> None:
+    """Idempotent: calling it again replaces our handlers instead of adding more."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _MARK, False)]:
+        root.removeHandler(handler)
+        handler.close()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [
+        logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")]
+    if stderr:
+        handlers.append(logging.StreamHandler())
+    for handler in handlers:
+        setattr(handler, _MARK, True)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.addFilter(RedactingFilter())
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("botocore").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
