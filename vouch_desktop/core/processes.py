@@ -97,11 +97,10 @@ class ManagedProcess:
         # the leader may be gone while others in its group live on: kill the group regardless
         _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.feed_eof()
-        if self.process.stdin is not None:
-            self.process.stdin.close()
+        # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
+        transport = getattr(self.process, "_transport", None)
+        if transport is not None:
+            transport.close()
         self._forget()
         return code
 
@@ -153,8 +152,7 @@ class ProcessRegistry:
 async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
               stdin_data: bytes | None = None, registry: ProcessRegistry | None = None) -> CompletedRun:
     """Run a short command to completion; on time-out its whole group is killed and reaped."""
-    own = registry or ProcessRegistry()
-    process = await own.spawn(argv, env=env, stdin=asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL,
+    process = await (registry or _short_lived).spawn(argv, env=env, stdin=asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL,
                               stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
@@ -168,6 +166,9 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
     process._forget()
     return CompletedRun(tuple(argv), process.process.returncode or 0, out.decode(errors="replace"),
                         err.decode(errors="replace"))
+
+
+_short_lived = ProcessRegistry()  # children of run() are tracked too, so quitting stops them
 
 
 def launch_detached(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:

@@ -37,3 +37,15 @@ class FakeVouchState:
     @property
     def key_present(self) -> bool:
         return bool(self.knobs().get("key_present", True))
+
+
+class DemoKeyDetector:
+    """The demo's "YubiKey": plugged in or not as the fake vouch's ``key_present`` knob says."""
+
+    def __init__(self, state: FakeVouchState) -> None:
+        self.state = state
+
+    def present(self):
+        from vouch_desktop.core.yubikey import KeyPresence
+
+        return KeyPresence(self.state.key_present, name="YubiKey 5C NFC (demo)" if self.state.key_present else "")
