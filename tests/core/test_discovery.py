@@ -1,0 +1,85 @@
+"""Discovery against the fake AWS: regions in parallel, paging, odd data, a denied region, RDS, STS."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from vouch_desktop.core.aws import AwsSessions, NotLoggedIn, ProfileMissing
+from vouch_desktop.core.aws_access import check_access
+from vouch_desktop.core.discovery import InstanceDiscovery, join_region
+from vouch_desktop.core.rds_discovery import DatabaseDiscovery, default_port
+from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
+
+
+def test_demo_inventory_is_discovered_across_regions(aws_env, fake_aws):
+    seed_demo_world(fake_aws)
+    result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, list(REGIONS)))
+    assert result.failures == []
+    assert len(result.instances) == len(INSTANCES)
+    by_name = {i.name: i for i in result.instances}
+    assert by_name["web-1"].connectable and by_name["web-1"].reason == ""
+    assert by_name["web-3"].reason == "instance is stopped"
+    assert "not managed" in by_name["api-2"].reason
+    assert [i for i in result.instances if not i.name]  # untagged ones are there, shown by id
+    assert all(i.label == i.instance_id for i in result.instances if not i.name)
+    connectable_first = [i.connectable for i in result.instances if i.region == "eu-west-1"]
+    assert connectable_first == sorted(connectable_first, reverse=True)
+    assert result.age_text(result.fetched_at + timedelta(minutes=7)) == "updated 7 min ago"
+
+
+def test_many_instances_are_paginated(aws_env, fake_aws):
+    ec2 = fake_aws.client("ec2", "eu-west-1")
+    ec2.run_instances(ImageId="ami-12345678", MinCount=120, MaxCount=120,
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]}])
+    result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, ["eu-west-1"]))
+    assert len(result.instances) == 120 and all(i.connectable for i in result.instances)
+    assert fake_aws.calls.count("DescribeInstanceInformation") >= 3  # 50 per page
+
+
+def test_a_failing_region_does_not_spoil_the_others(aws_env, fake_aws):
+    seed_demo_world(fake_aws)
+    result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, ["eu-west-1", "xx-nowhere-9"]))
+    assert {i.region for i in result.instances} == {"eu-west-1"}
+    assert [f.region for f in result.failures] == ["xx-nowhere-9"]
+
+
+def test_odd_data_does_not_crash_the_join():
+    odd = join_region("eu-west-1", [{"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"},
+                                    {"no": "id"}],
+                      [{"Instances": [{"InstanceId": "i-1", "State": {"Name": "terminated"}},
+                                      {"InstanceId": "i-2"}, {"Tags": None}]}, {}])
+    assert [(i.instance_id, i.name) for i in odd] == [("mi-0123456789abcdef0", "on-prem"), ("i-2", "")]
+
+
+def test_tag_filter_resolves_at_connect_time(aws_env, fake_aws):
+    seed_demo_world(fake_aws)
+    matches = asyncio.run(InstanceDiscovery(AwsSessions()).resolve(aws_env, "eu-west-1", "Name=web-*"))
+    assert sorted(i.name for i in matches) == ["web-1", "web-2"]  # web-3 is stopped
+
+
+def test_rds_instances_and_aurora_endpoints(aws_env, fake_aws):
+    seed_demo_world(fake_aws)
+    endpoints, failures = asyncio.run(DatabaseDiscovery(AwsSessions()).discover(aws_env, list(REGIONS)))
+    assert failures == []
+    roles = {(e.identifier, e.role) for e in endpoints}
+    assert ("orders-db", "instance") in roles and ("payments-aurora", "writer") in roles
+    assert ("payments-aurora-1", "instance") not in roles  # reached through its cluster
+    assert {e.port for e in endpoints if e.engine == "mysql"} == {3306}
+    assert default_port("aurora-mysql") == 3306 and default_port("postgres") == 5432
+
+
+def test_check_access_through_credential_process_and_the_fake_vouch(vouch_profile, fake_vouch):
+    aws = AwsSessions()
+    with pytest.raises(NotLoggedIn) as err:
+        asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
+    assert "Log in" in err.value.advice
+    fake_vouch.log_in(3600)
+    aws.forget()
+    identity = asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
+    assert identity.account == "123456789012" and identity.arn
+    with pytest.raises(ProfileMissing) as err:
+        asyncio.run(check_access(aws, "nope", "eu-west-1"))
+    assert "vouch setup aws" in err.value.advice
