@@ -33,7 +33,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def ssm_session(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="vouch-desktop ssm-session",
+                                     description="Start an SSM session and hand it to session-manager-plugin.")
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--profile", default="")
+    parser.add_argument("--document-name", default="")
+    parser.add_argument("--parameters", default="")
+    args = parser.parse_args(argv)
+    from vouch_desktop.core.ssm_commands import SessionRequest
+    from vouch_desktop.core.ssm_session import parse_parameters, start_and_exec
+
+    try:
+        parameters = parse_parameters(args.parameters)
+    except (ValueError, AttributeError):
+        parser.error("--parameters must be JSON, for example {\"portNumber\": [\"22\"]}")
+    return start_and_exec(SessionRequest(args.target, args.region, args.profile, args.document_name, parameters))
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ssm-session"]:
+        return ssm_session(argv[1:])
     args = build_parser().parse_args(argv)
     from vouch_desktop.ui.app import run_gui
 

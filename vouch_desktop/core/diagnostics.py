@@ -128,5 +128,5 @@ class Diagnostics:
 
     async def before_connect(self, instance_id: str, region: str) -> list[CheckResult]:
         """What must hold to open a shell: failures only (empty = go)."""
-        results = await asyncio.gather(self.vouch_cli(), self.target(instance_id, region))
+        results = await asyncio.gather(self.vouch_cli(), self.plugin(), self.target(instance_id, region))
         return [r for r in results if not r.ok and r.blocking]

@@ -88,3 +88,21 @@ def next_check_delay(snapshot: SessionSnapshot, now: float, lead_time: float, *,
         candidates.append(remaining - 60 * math.floor((remaining - 1e-6) / 60))
     delay = min(c for c in candidates if c > 0) if any(c > 0 for c in candidates) else 0.0
     return max(0.5, min(delay + 0.05, idle_poll))
+
+
+@dataclass(frozen=True)
+class Notice:
+    summary: str
+    body: str
+    critical: bool = False
+
+
+def notice_for_transition(old: SessionState, new: SessionState, snapshot: SessionSnapshot) -> Notice | None:
+    """What to tell the user when the state changes; each change is announced once, by construction."""
+    if new is SessionState.EXPIRING and old in (SessionState.VALID, SessionState.UNKNOWN):
+        return Notice(f"Vouch session ends soon ({snapshot.countdown_text})",
+                      "Log in again with your YubiKey to keep your AWS access; running sessions stay up.")
+    if new is SessionState.EXPIRED:
+        return Notice("Vouch session expired", "Your AWS access has ended. Log in again with your YubiKey.",
+                      critical=True)
+    return None

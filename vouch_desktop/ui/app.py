@@ -14,7 +14,24 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from vouch_desktop import __version__
+from vouch_desktop.core.aws import AwsSessions
+from vouch_desktop.core.desktop_notifications import FreedesktopNotifier
+from vouch_desktop.core.discovery import InstanceDiscovery
+from vouch_desktop.core.history import History
+from vouch_desktop.core.logging_setup import configure_logging
 from vouch_desktop.core.paths import AppPaths
+from vouch_desktop.core.processes import ProcessRegistry
+from vouch_desktop.core.profiles import ProfileBook
+from vouch_desktop.core.rds_discovery import DatabaseDiscovery
+from vouch_desktop.core.session_monitor import SessionMonitor
+from vouch_desktop.core.settings import SettingsStore
+from vouch_desktop.core.ssh_config import SshConfigEditor
+from vouch_desktop.core.ssm_commands import find_tools
+from vouch_desktop.core.tunnels import TunnelManager
+from vouch_desktop.core.vouch_client import VouchClient
+from vouch_desktop.core.yubikey import Fido2KeyDetector
+from vouch_desktop.ui.controller import Controller, Services
+from vouch_desktop.ui.notifier import Notifier
 from vouch_desktop.ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
@@ -50,48 +67,79 @@ def report_no_tray(app: QApplication) -> None:
 
 
 class VouchDesktop:
-    """Owns the running app: the tray and the core services behind it."""
+    """Owns the running app: builds the core services (the one place that does), then runs."""
 
-    def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace) -> None:
+    def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo=None) -> None:
         self.app = app
-        self.paths = paths
         self.args = args
         self._quit = asyncio.Event()
-        self.tray = TrayIcon(on_quit=self.request_quit)
-        self.tray.set_status("logged-out", "Not logged in")
+        settings_store = SettingsStore(paths)
+        settings, problems = settings_store.load()
+        if demo is not None:
+            from vouch_desktop.ui import demo_menu  # the demo world needs moto: only loaded for --demo
+
+            settings.aws_profile, settings.regions = demo_menu.DEMO_PROFILE, demo.regions
+        profiles = ProfileBook(paths)
+        problems += profiles.load()
+        if demo is not None and not profiles.instances and not profiles.tunnels:
+            demo_menu.seed_demo_profiles(profiles, demo)
+        self.problems = problems
+        aws = AwsSessions()
+        processes = ProcessRegistry()
+        history = History(paths.history_file)
+        vouch = VouchClient(settings.vouch_path or None)
+        discovery = InstanceDiscovery(aws)
+        tray = TrayIcon(on_quit=self.request_quit)
+        extra = [demo_menu.demo_section(demo, lambda: self.controller)] if demo is not None else []
+        self.controller = Controller(Services(
+            settings_store=settings_store, settings=settings, profiles=profiles, history=history,
+            processes=processes, aws=aws, vouch=vouch,
+            monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60),
+            key_detector=demo_menu.DemoKeyDetector(demo.vouch_state) if demo is not None else Fido2KeyDetector(),
+            discovery=discovery, databases=DatabaseDiscovery(aws),
+            tunnels=TunnelManager(aws, processes, plugin_path=lambda: find_tools(settings.plugin_path).plugin,
+                                  resolve_tag_filter=discovery.resolve,
+                                  record=lambda kind, data: history.add(kind, **data)),
+            ssh_config=SshConfigEditor(), tray=tray,
+            notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
+            extra_sections=extra))
 
     def request_quit(self) -> None:
         self._quit.set()
 
     async def run(self) -> int:
-        self.tray.show()
+        controller = self.controller
+        controller.s.tray.show()
+        await controller.start()
+        for problem in self.problems:
+            log.warning("%s", problem.user_text())
+            await controller.s.notifier.show("Vouch Desktop", problem.user_text())
         print(READY_LINE, flush=True)
         log.info("ready (version %s)", __version__)
         if self.args.quit_after is not None:
             asyncio.get_running_loop().call_later(self.args.quit_after, self.request_quit)
         await self._quit.wait()
-        await self.shutdown()
-        return 0
-
-    async def shutdown(self) -> None:
         log.info("quitting")
-        self.tray.hide()
+        await controller.shutdown()
+        return 0
 
 
 def run_gui(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
+        world = None
         if args.demo:
+            print("vouch-desktop: starting the demo world (fake AWS, fake vouch)…", flush=True)
             from vouch_desktop.demo.world import DemoWorld
 
             world = stack.enter_context(DemoWorld())
             os.environ.update(world.env)
         paths = AppPaths.default().ensure()
-        logging.basicConfig(level=args.log_level or "INFO")
+        configure_logging(paths.log_file, args.log_level or SettingsStore(paths).load()[0].log_level)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
         app.setQuitOnLastWindowClosed(False)
         if not wait_for_system_tray(app, float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "10"))):
             report_no_tray(app)
             return EXIT_NO_TRAY
-        desktop = VouchDesktop(app, paths, args)
+        desktop = VouchDesktop(app, paths, args, world)
         return qasync.run(desktop.run())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from vouch_desktop.ui.icons import tray_icon
@@ -30,7 +30,13 @@ class TrayIcon(QObject):
         self.icon = QSystemTrayIcon(tray_icon(self._state))
         self.icon.setContextMenu(self.menu)
         self.icon.setToolTip(self.headline)
+        # a left click opens the same menu: there is no main window to show
+        self.icon.activated.connect(self._activated)
         self.rebuild_menu()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.menu.popup(QCursor.pos())
 
     def add_section(self, section: MenuSection) -> None:
         self._sections.append(section)
