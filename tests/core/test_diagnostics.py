@@ -51,6 +51,6 @@ def test_each_failure_has_its_message(vouch_profile, fake_vouch, fake_aws, isola
     assert "TargetNotConnected" in unmanaged.message and "amazon-ssm-agent" not in unmanaged.advice
     assert "AmazonSSMManagedInstanceCore" in unmanaged.advice
     blockers = asyncio.run(diag.before_connect(inventory.instance_named("web-1"), "eu-west-1"))
-    assert blockers == []
+    assert [b.message for b in blockers] == ["SessionManagerPlugin is not found."]  # logged in, target fine
     missing_profile = diagnostics(fake_vouch, "nope", find_tools(), isolated_home)
     assert "vouch setup aws" in asyncio.run(missing_profile.aws_profile()).advice
