@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from werkzeug.serving import make_server
 
@@ -127,8 +128,11 @@ class FakeAws:
 
     # ---- clients and test controls
     def client(self, service: str, region: str = "eu-west-1") -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=self.endpoint_url,
-                            config=Config(retries={"max_attempts": 1}), **DUMMY_CREDENTIALS)
+        """A client of our own, blind to the environment: in --demo the app shares this process and
+        sets AWS_PROFILE, which must not leak into the fake's internal calls."""
+        botocore_session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        session = boto3.session.Session(botocore_session=botocore_session, region_name=region, **DUMMY_CREDENTIALS)
+        return session.client(service, endpoint_url=self.endpoint_url, config=Config(retries={"max_attempts": 1}))
 
     def add_route(self, host: str, port: int, target: tuple[str, int]) -> None:
         with self._lock:

@@ -40,6 +40,7 @@ class DemoWorld:
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         (self.home / ".ssh").mkdir(mode=0o700, exist_ok=True)
         self.fake_aws.start()
+        self.fake_aws.reset()  # moto's state is global to the process: start from an empty world
         self.inventory = seed_demo_world(self.fake_aws)
         for region, host, port in self.inventory.db_endpoints:
             server = EchoServer().start()

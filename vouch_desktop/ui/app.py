@@ -73,6 +73,7 @@ class VouchDesktop:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
+        app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
         settings_store = SettingsStore(paths)
         settings, problems = settings_store.load()
         if demo is not None:
@@ -137,7 +138,6 @@ def run_gui(args: argparse.Namespace) -> int:
         configure_logging(paths.log_file, args.log_level or SettingsStore(paths).load()[0].log_level)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
-        app.setQuitOnLastWindowClosed(False)
         if not wait_for_system_tray(app, float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "10"))):
             report_no_tray(app)
             return EXIT_NO_TRAY
