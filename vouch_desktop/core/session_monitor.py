@@ -98,10 +98,12 @@ class SessionMonitor:
     async def _sleep_or_poke(self, seconds: float) -> bool:
         sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
         poked = asyncio.ensure_future(self._poke.wait())
-        done, pending = await asyncio.wait({sleeper, poked}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await asyncio.wait({sleeper, poked}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when we are cancelled: leave no task behind
+            for task in (sleeper, poked):
+                task.cancel()
+            await asyncio.gather(sleeper, poked, return_exceptions=True)
         was_poked = self._poke.is_set()
         self._poke.clear()
         return was_poked
