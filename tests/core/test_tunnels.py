@@ -249,3 +249,35 @@ def test_expired_credentials_pause_and_a_login_resumes(tunnel_world):
         await manager.stop_all()
 
     asyncio.run(scenario())
+
+
+CRASHING_APP = """
+import asyncio, sys
+from vouch_desktop.core.processes import ProcessRegistry
+
+async def main():
+    child = await ProcessRegistry().spawn([sys.executable, "-c", "import time; time.sleep(60)"])
+    print(child.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def test_children_die_even_when_the_app_is_killed(tmp_path):
+    """A crash (SIGKILL: no atexit, no cleanup) still leaves no plugin behind on Linux."""
+    import subprocess
+    import sys
+    import time
+
+    app = subprocess.Popen([sys.executable, "-c", CRASHING_APP], stdout=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    child_pid = int(app.stdout.readline())
+    assert psutil.pid_exists(child_pid)
+    app.kill()
+    app.wait()
+    app.stdout.close()
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(child_pid) and psutil.Process(child_pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "child outlived the killed app"
+        time.sleep(0.05)

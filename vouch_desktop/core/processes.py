@@ -36,12 +36,23 @@ class ProcessTimeout(ExternalToolError):
     pass
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec (Linux): if the app dies, even by SIGKILL, the child gets SIGTERM."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _group_kwargs() -> dict:
     if WINDOWS:
         import subprocess
 
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
+    kwargs: dict = {"start_new_session": True}
+    if sys.platform.startswith("linux"):
+        kwargs["preexec_fn"] = _die_with_parent
+    return kwargs
 
 
 def _signal_group(pid: int, sig: int) -> None:
