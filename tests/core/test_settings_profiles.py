@@ -97,7 +97,7 @@ def test_profiles_persist_in_order_with_reorder_duplicate_delete_undo(paths):
     assert [p.name for p in again.instances] == ["c", "a", "a (2)"]
     assert again.tunnels[0].local_port == 15432 and again.groups() == ["prod"]
     again.restore(removed, index)
-    assert [p.name for p in again.instances] == ["c", "a", "b", "a (2)"]  # back where it was
+    assert [p.name for p in again.instances] == ["c", "a", "a (2)", "b"]  # back where it was
     again.update("c", web("c-renamed"))
     assert again.find("c") is None and again.find("c-renamed") is not None
 

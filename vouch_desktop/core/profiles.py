@@ -172,7 +172,10 @@ class ProfileBook:
         while self.find(f"{name} ({n})") is not None:
             n += 1
         copy = replace(original, name=f"{name} ({n})"[:64])
-        self.add(copy)
+        self._check(copy)
+        items = self._list(type(copy))
+        items.insert(items.index(original) + 1, copy)  # right below the original
+        self.save()
         return copy
 
     def move(self, name: str, offset: int) -> None:

@@ -39,6 +39,7 @@ from vouch_desktop.ui.instance_browser import InstanceBrowser
 from vouch_desktop.ui.login_dialog import LoginDialog
 from vouch_desktop.ui.notifier import Notifier
 from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
+from vouch_desktop.ui.profiles_window import ProfilesWindow
 from vouch_desktop.ui.settings_window import SettingsWindow
 from vouch_desktop.ui.tasks import cancel_all, show_error, spawn
 from vouch_desktop.ui.tray import TrayIcon
@@ -80,6 +81,7 @@ class Controller:
         self.browser: InstanceBrowser | None = None
         self.diagnostics_window: DiagnosticsWindow | None = None
         self.login_dialog: LoginDialog | None = None
+        self.profiles_window: ProfilesWindow | None = None
         self._background: list[asyncio.Task] = []
         tray = services.tray
         for section in (self.session_section, self.connect_section, self.tunnels_section, self.tools_section,
@@ -217,6 +219,7 @@ class Controller:
                 edit.addAction(profile.name).triggered.connect(lambda _=False, p=profile: self.edit_tunnel(p))
 
     def tools_section(self, menu: QMenu) -> None:
+        menu.addAction("Profiles…").triggered.connect(self.show_profiles)
         menu.addAction("Diagnostics…").triggered.connect(self.show_diagnostics)
         ssh = self.s.ssh_config.status()
         if not ssh.routed:
@@ -391,6 +394,20 @@ class Controller:
         dialog.show()
         self._keep(dialog)
 
+    def edit_instance(self, profile: InstanceProfile | None) -> None:
+        draft = profile or InstanceProfile("", "", self.s.settings.regions[0])
+        save = self.s.profiles.add if profile is None else (lambda new: self.s.profiles.update(profile.name, new))
+        dialog = InstanceProfileDialog(draft, self.s.settings.regions, save,
+                                       title="New instance profile" if profile is None else "Edit instance profile")
+        dialog.show()
+        self._keep(dialog)
+
+    def show_profiles(self) -> None:
+        if self.profiles_window is None:
+            self.profiles_window = ProfilesWindow(self.s.profiles, self.edit_instance, self.edit_tunnel)
+        self.profiles_window.show()
+        self.profiles_window.raise_()
+
     # ---------------------------------------------------------------- tunnels
     def toggle_tunnel(self, profile: TunnelProfile, on: bool) -> None:
         if on:
@@ -402,11 +419,7 @@ class Controller:
         settings = self.s.settings
         draft = profile or TunnelProfile("", "", 5432, settings.regions[0])
 
-        def save(new) -> None:
-            if profile is None:
-                self.s.profiles.add(new)
-            else:
-                self.s.profiles.update(profile.name, new)
+        save = self.s.profiles.add if profile is None else (lambda new: self.s.profiles.update(profile.name, new))
 
         dialog = TunnelProfileDialog(draft, settings.regions, save, title="New tunnel" if profile is None else "Edit tunnel")
         dialog.show()

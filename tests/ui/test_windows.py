@@ -1,0 +1,149 @@
+"""Widgets with pytest-qt (offscreen): profiles window, profile dialogs, instance browser, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
+from vouch_desktop.core.paths import AppPaths
+from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.rds_discovery import DatabaseEndpoint
+from vouch_desktop.core.settings import Settings
+from vouch_desktop.core.terminals import registry
+from vouch_desktop.ui.instance_browser import InstanceBrowser
+from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
+from vouch_desktop.ui.profiles_window import ProfilesWindow
+from vouch_desktop.ui.settings_window import SettingsWindow
+
+
+@pytest.fixture
+def book(tmp_path):
+    book = ProfileBook(AppPaths.under(tmp_path).ensure())
+    for name in ("alpha", "beta", "gamma"):
+        book.add(InstanceProfile(name, "i-0123456789abcdef0", "eu-west-1"))
+    book.add(TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1", "orders.example.com", local_port=15432))
+    return book
+
+
+def texts(profile_list):
+    return [profile_list.list.item(i).text().split(" — ")[0] for i in range(profile_list.list.count())]
+
+
+def test_profiles_window_search_reorder_duplicate_delete_undo(qtbot, book):
+    edited = []
+    window = ProfilesWindow(book, edited.append, edited.append)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # window shortcuts need an active window
+    instances = window.instances
+    instances.list.setFocus()
+    assert texts(instances) == ["alpha", "beta", "gamma"]
+    assert texts(window.tunnels) == ["orders"]
+    instances.select("gamma")
+    qtbot.keyClick(instances.list, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert [p.name for p in book.instances] == ["alpha", "gamma", "beta"]
+    instances.buttons["Duplicate"].click()
+    assert texts(instances) == ["alpha", "gamma", "gamma (2)", "beta"]
+    instances.select("alpha")
+    qtbot.keyClick(instances.list, Qt.Key.Key_Delete)
+    assert "alpha" not in texts(instances) and instances.undo_label.text() == "Deleted “alpha”."
+    instances.undo_button.click()
+    assert texts(instances)[0] == "alpha"
+    qtbot.keyClicks(instances.search, "GAM")
+    assert texts(instances) == ["gamma", "gamma (2)"] and not instances.buttons["Move up"].isEnabled()
+    instances.list.setCurrentRow(0)
+    instances.buttons["Edit…"].click()
+    assert edited[-1].name == "gamma"
+    reloaded = ProfileBook(AppPaths.under(book._store.path.parent.parent))
+    assert reloaded.load() == []
+    assert [p.name for p in reloaded.instances] == ["alpha", "gamma", "gamma (2)", "beta"]
+
+
+def test_instance_dialog_shows_messages_beside_fields_and_keeps_input(qtbot, book):
+    dialog = InstanceProfileDialog(InstanceProfile("", "", "eu-west-1"), ["eu-west-1"], book.add)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("alpha")
+    dialog.target.setText("i-nope")
+    dialog.try_save()
+    assert dialog.isVisible()
+    assert dialog.errors["name"].text() == "A profile named 'alpha' already exists."
+    assert dialog.errors["target"].text().startswith("'i-nope' is not an instance id")
+    assert dialog.target.text() == "i-nope"  # nothing lost
+    dialog.name.setText("web")
+    dialog.target.setText("Name=web-*")
+    dialog.try_save()
+    assert not dialog.isVisible() and book.find("web").target == "Name=web-*"
+
+
+def test_tunnel_dialog_fills_from_an_rds_database(qtbot, book):
+    aurora = DatabaseEndpoint("payments", "eu-central-1", "aurora-postgresql",
+                              "payments.cluster-ro-x.eu-central-1.rds.amazonaws.com", 5432, "reader")
+    dialog = TunnelProfileDialog(TunnelProfile("", "", 5432, "eu-west-1"), ["eu-west-1", "eu-central-1"], book.add,
+                                 databases=[aurora])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.database.setCurrentIndex(1)
+    assert (dialog.remote_host.text(), dialog.remote_port.value(), dialog.region.currentText()) == \
+        (aurora.host, 5432, "eu-central-1")
+    assert dialog.name.text() == "payments-reader" and dialog.local_port.value() == 5432
+    dialog.try_save()
+    assert dialog.errors["target"].isVisible()  # the bastion is still missing
+    dialog.target.setText("Name=bastion-fra")
+    dialog.try_save()
+    assert book.find("payments-reader").remote_host == aurora.host
+
+
+def test_instance_browser_filters_greys_and_acts(qtbot):
+    connected, saved = [], []
+    browser = InstanceBrowser(refresh=lambda: None, connect=connected.append, save_profile=saved.append,
+                              open_ssh=lambda i: None, ssh_user=lambda i: "ec2-user")
+    qtbot.addWidget(browser)
+    web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True, "Online")
+    stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True, ping_status="ConnectionLost")
+    browser.set_result(DiscoveryResult("p", ["eu-west-1", "us-east-1"], [web, stopped],
+                                       [RegionFailure("ap-south-1", "AWS denied access")], datetime.now(timezone.utc)))
+    assert browser.proxy.rowCount() == 2 and "ap-south-1: AWS denied access" in browser.errors_label.text()
+    assert browser.age_label.text() == "2 instances · updated just now"
+    browser.select_instance(stopped.instance_id)
+    assert not browser.connect_button.isEnabled() and browser.save_button.isEnabled()
+    qtbot.keyClicks(browser.filter_edit, "10.0.0")
+    assert browser.proxy.rowCount() == 1
+    browser.select_instance(web.instance_id)
+    browser.connect_button.click()
+    browser.copy_ssh_command()
+    assert connected == [web]
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == "ssh ec2-user@i-0123456789abcdef0"
+
+
+def test_settings_window_validates_beside_fields(qtbot):
+    saved = []
+
+    def save(settings: Settings) -> None:
+        from vouch_desktop.core.errors import ValidationErrors
+
+        errors = settings.validate()
+        if errors:
+            raise ValidationErrors(errors)
+        saved.append(settings)
+
+    window = SettingsWindow(Settings(), profiles=["vouch", "work"], terminals=registry("linux"), save=save,
+                            test_terminal=lambda s: None)
+    qtbot.addWidget(window)
+    window.show()
+    window.regions.setText("eu-west-1, narnia-1")
+    window.lead.setValue(0)
+    window.try_save()
+    assert window.errors["regions"].text() == "'narnia-1' is not an AWS region (for example: eu-west-1)."
+    assert window.errors["notify_lead_minutes"].isVisible() and not saved
+    window.regions.setText("eu-west-1, us-east-1")
+    window.lead.setValue(30)
+    window.aws_profile.setCurrentText("work")
+    window.try_save()
+    assert saved[0].regions == ["eu-west-1", "us-east-1"] and saved[0].aws_profile == "work"

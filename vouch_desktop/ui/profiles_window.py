@@ -1,0 +1,154 @@
+"""Instance and tunnel profiles in one place: search, add, edit, duplicate, delete (with undo), reorder."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from vouch_desktop.core.errors import ValidationErrors
+from vouch_desktop.core.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def describe(profile: Profile) -> str:
+    if isinstance(profile, TunnelProfile):
+        local = f"localhost:{profile.local_port}" if profile.local_port else "a free port"
+        remote = f"{profile.remote_host}:{profile.remote_port}" if profile.remote_host else f"port {profile.remote_port}"
+        group = f" · group {profile.group}" if profile.group else ""
+        return f"{profile.name} — {local} → {remote} via {profile.target} ({profile.region}){group}"
+    return f"{profile.name} — {profile.target} ({profile.region})"
+
+
+class ProfileList(QWidget):
+    def __init__(self, book: ProfileBook, kind: type, edit: Callable[[Profile | None], None]) -> None:
+        super().__init__()
+        self.book, self.kind, self._edit = book, kind, edit
+        self._undo: tuple[Profile, int] | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.reload)
+        self.list = QListWidget()
+        self.list.itemDoubleClicked.connect(lambda _: self.edit_selected())
+        self.undo_label = QLabel()
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.clicked.connect(self.undo)
+        self.undo_label.hide()
+        self.undo_button.hide()
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for text, slot in (("Add…", lambda: self._edit(None)), ("Edit…", self.edit_selected),
+                           ("Duplicate", self.duplicate), ("Delete", self.delete), ("Move up", lambda: self.move(-1)),
+                           ("Move down", lambda: self.move(1))):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[text] = button
+        QShortcut(QKeySequence.StandardKey.Delete, self.list, activated=self.delete)
+        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
+        QShortcut(QKeySequence("Alt+Up"), self.list, activated=lambda: self.move(-1))
+        QShortcut(QKeySequence("Alt+Down"), self.list, activated=lambda: self.move(1))
+        undo_row = QHBoxLayout()
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list)
+        layout.addLayout(undo_row)
+        layout.addLayout(buttons)
+        self.reload()
+
+    def profiles(self) -> list[Profile]:
+        return self.book.instances if self.kind is InstanceProfile else self.book.tunnels
+
+    def reload(self, *args: object) -> None:
+        current = self.selected_name()
+        needle = self.search.text().casefold()
+        self.list.clear()
+        for profile in self.profiles():
+            text = describe(profile)
+            if needle and needle not in text.casefold():
+                continue
+            item = QListWidgetItem(text)
+            item.setData(NAME_ROLE, profile.name)
+            self.list.addItem(item)
+            if profile.name == current:
+                self.list.setCurrentItem(item)
+        # reordering a filtered view would be confusing: only when showing everything
+        for name in ("Move up", "Move down"):
+            self.buttons[name].setEnabled(not needle)
+
+    def selected_name(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(NAME_ROLE) if item is not None else None
+
+    def edit_selected(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self._edit(self.book.find(name))
+
+    def duplicate(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            copy = self.book.duplicate(name)
+            self.reload()
+            self.select(copy.name)
+
+    def delete(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        self._undo = self.book.delete(name)
+        self.undo_label.setText(f"Deleted “{name}”.")
+        self.undo_label.show()
+        self.undo_button.show()
+        self.reload()
+
+    def undo(self) -> None:
+        if self._undo is None:
+            return
+        profile, index = self._undo
+        self._undo = None
+        try:
+            self.book.restore(profile, index)
+        except ValidationErrors as exc:  # a new profile took its name meanwhile
+            self.undo_label.setText(exc.message)
+            return
+        self.undo_label.hide()
+        self.undo_button.hide()
+        self.reload()
+        self.select(profile.name)
+
+    def move(self, offset: int) -> None:
+        name = self.selected_name()
+        if name is not None and not self.search.text():
+            self.book.move(name, offset)
+            self.reload()
+            self.select(name)
+
+    def select(self, name: str) -> None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(NAME_ROLE) == name:
+                self.list.setCurrentRow(row)
+
+
+class ProfilesWindow(QWidget):
+    def __init__(self, book: ProfileBook, edit_instance: Callable[[InstanceProfile | None], None],
+                 edit_tunnel: Callable[[TunnelProfile | None], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Profiles — Vouch Desktop")
+        self.resize(760, 420)
+        self.instances = ProfileList(book, InstanceProfile, edit_instance)
+        self.tunnels = ProfileList(book, TunnelProfile, edit_tunnel)
+        tabs = QTabWidget()
+        tabs.addTab(self.instances, "Instances")
+        tabs.addTab(self.tunnels, "Tunnels")
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        book.changed.connect(lambda _: (self.instances.reload(), self.tunnels.reload()))
