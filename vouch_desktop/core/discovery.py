@@ -10,11 +10,12 @@ import asyncio
 import fnmatch
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, TypeVar
 
 from vouch_desktop.core.aws import AwsSessions, translate
 
 MANAGED_ONLINE = "Online"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,25 @@ def join_region(region: str, information: list[dict], reservations: list[dict]) 
     return sorted(found.values(), key=lambda i: (not i.connectable, i.name.lower() or "~", i.instance_id))
 
 
+async def across_regions(profile: str, regions: list[str], work: Callable[[str], list[T]], what: str,
+                         on_region_done: Callable[[str, int], None] | None = None) -> tuple[list[T], list[RegionFailure]]:
+    """Runs blocking ``work(region)`` for every region at once; a failing region is reported, not fatal."""
+
+    async def one(region: str) -> list[T] | RegionFailure:
+        try:
+            found = await asyncio.to_thread(work, region)
+        except Exception as exc:
+            error = translate(exc, profile=profile, action=f"listing {what} in {region}")
+            return RegionFailure(region, error.message, error.advice)
+        if on_region_done is not None:
+            on_region_done(region, len(found))
+        return found
+
+    results = await asyncio.gather(*(one(r) for r in regions))
+    return ([item for r in results if isinstance(r, list) for item in r],
+            [r for r in results if isinstance(r, RegionFailure)])
+
+
 class InstanceDiscovery:
     def __init__(self, aws: AwsSessions) -> None:
         self.aws = aws
@@ -144,19 +164,8 @@ class InstanceDiscovery:
 
     async def discover(self, profile: str, regions: list[str],
                        on_region_done: Callable[[str, int], None] | None = None) -> DiscoveryResult:
-        async def one(region: str) -> list[DiscoveredInstance] | RegionFailure:
-            try:
-                instances = await asyncio.to_thread(self._region, profile, region)
-            except Exception as exc:  # each region fails on its own
-                error = translate(exc, profile=profile, action=f"listing instances in {region}")
-                return RegionFailure(region, error.message, error.advice)
-            if on_region_done is not None:
-                on_region_done(region, len(instances))
-            return instances
-
-        results = await asyncio.gather(*(one(r) for r in regions))
-        instances = [i for r in results if isinstance(r, list) for i in r]
-        failures = [r for r in results if isinstance(r, RegionFailure)]
+        instances, failures = await across_regions(profile, regions, lambda r: self._region(profile, r), "instances",
+                                                   on_region_done)
         return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(timezone.utc))
 
     async def resolve(self, profile: str, region: str, tag_filter: str) -> list[DiscoveredInstance]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
-from vouch_desktop.core.aws import AwsSessions, translate
-from vouch_desktop.core.discovery import RegionFailure
+from vouch_desktop.core.aws import AwsSessions
+from vouch_desktop.core.discovery import RegionFailure, across_regions
 
 DEFAULT_PORTS = {
     "postgres": 5432, "aurora-postgresql": 5432,
@@ -70,13 +69,4 @@ class DatabaseDiscovery:
         return endpoints_from(region, instances, clusters)
 
     async def discover(self, profile: str, regions: list[str]) -> tuple[list[DatabaseEndpoint], list[RegionFailure]]:
-        async def one(region: str):
-            try:
-                return await asyncio.to_thread(self._region, profile, region)
-            except Exception as exc:
-                error = translate(exc, profile=profile, action=f"listing databases in {region}")
-                return RegionFailure(region, error.message, error.advice)
-
-        results = await asyncio.gather(*(one(r) for r in regions))
-        endpoints = [e for r in results if isinstance(r, list) for e in r]
-        return endpoints, [r for r in results if isinstance(r, RegionFailure)]
+        return await across_regions(profile, regions, lambda r: self._region(profile, r), "databases")

@@ -71,6 +71,8 @@ class FakeAws:
         self._sessions: dict[str, FakeSession] = {}
         self._routes: dict[tuple[str, int], tuple[str, int]] = {}
         self._denied: set[str] = set()
+        self._session: boto3.session.Session | None = None
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self.calls: list[str] = []  # the SSM actions answered here, in order (for tests)
 
     # ---- life cycle
@@ -130,9 +132,15 @@ class FakeAws:
     def client(self, service: str, region: str = "eu-west-1") -> Any:
         """A client of our own, blind to the environment: in --demo the app shares this process and
         sets AWS_PROFILE, which must not leak into the fake's internal calls."""
-        botocore_session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-        session = boto3.session.Session(botocore_session=botocore_session, region_name=region, **DUMMY_CREDENTIALS)
-        return session.client(service, endpoint_url=self.endpoint_url, config=Config(retries={"max_attempts": 1}))
+        key = (service, region, self.endpoint_url)
+        with self._lock:  # clients are thread-safe and costly to make: one per service and region
+            if key not in self._clients:
+                if self._session is None:
+                    botocore_session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+                    self._session = boto3.session.Session(botocore_session=botocore_session, **DUMMY_CREDENTIALS)
+                self._clients[key] = self._session.client(service, region_name=region, endpoint_url=self.endpoint_url,
+                                                          config=Config(retries={"max_attempts": 1}))
+            return self._clients[key]
 
     def add_route(self, host: str, port: int, target: tuple[str, int]) -> None:
         with self._lock:

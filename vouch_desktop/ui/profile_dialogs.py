@@ -13,6 +13,7 @@ from vouch_desktop.core.profiles import (
     LOCAL_PORT_DOCUMENT, REMOTE_HOST_DOCUMENT, InstanceProfile, Profile, TunnelProfile,
 )
 from vouch_desktop.core.rds_discovery import DatabaseEndpoint
+from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
 
 
 class FormDialog(QDialog):
@@ -24,9 +25,10 @@ class FormDialog(QDialog):
         self.setMinimumWidth(480)
         self._save = save
         self.form = QFormLayout()
-        self.errors: dict[str, QLabel] = {}
+        self.fields = FieldErrors(self.form)
+        self.errors = self.fields.labels
         self.general_error = QLabel()
-        self.general_error.setStyleSheet("color: #c62f2f;")
+        self.general_error.setStyleSheet(ERROR_STYLE)
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -38,43 +40,30 @@ class FormDialog(QDialog):
         layout.addWidget(buttons)
 
     def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(widget)
-        if hint:
-            hint_label = QLabel(hint)
-            hint_label.setStyleSheet("color: palette(placeholder-text);")
-            column.addWidget(hint_label)
-        error = QLabel()
-        error.setStyleSheet("color: #c62f2f;")
-        error.setWordWrap(True)
-        error.hide()
-        column.addWidget(error)
-        self.errors[name] = error
-        self.form.addRow(label, holder)
-        return widget
+        return self.fields.add_row(name, label, widget, hint)
 
     def build(self) -> Profile:
         raise NotImplementedError
 
     def try_save(self) -> None:
-        for label in self.errors.values():
-            label.hide()
+        self.fields.clear()
         self.general_error.hide()
         try:
             self._save(self.build())
         except ValidationErrors as exc:
-            for field, message in exc.by_field().items():
-                label = self.errors.get(field)
-                if label is None:
-                    self.general_error.setText(message)
-                    self.general_error.show()
-                else:
-                    label.setText(message)
-                    label.show()
+            unplaced = self.fields.show(exc.by_field())
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.show()
             return
         self.accept()
+
+    def add_region(self, regions: list[str], current: str) -> QComboBox:
+        box = QComboBox()
+        box.setEditable(True)
+        box.addItems(sorted(set(regions) | {current}))
+        box.setCurrentText(current)
+        return self.add_field("region", "Region", box)
 
 
 class InstanceProfileDialog(FormDialog):
@@ -84,10 +73,7 @@ class InstanceProfileDialog(FormDialog):
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
         self.target = self.add_field("target", "Target", QLineEdit(profile.target),
                                      "An instance id, or a tag filter such as Name=web-* (resolved when connecting)")
-        self.region = self.add_field("region", "Region", QComboBox())
-        self.region.setEditable(True)
-        self.region.addItems(sorted(set(regions) | {profile.region}))
-        self.region.setCurrentText(profile.region)
+        self.region = self.add_region(regions, profile.region)
         self.aws_profile = self.add_field("aws_profile", "AWS profile", QLineEdit(profile.aws_profile),
                                           "Empty: the profile from Settings")
         self.ssh_user = self.add_field("ssh_user", "SSH user", QLineEdit(profile.ssh_user))
@@ -124,10 +110,7 @@ class TunnelProfileDialog(FormDialog):
         self.local_port = self.add_field("local_port", "Local port", QSpinBox(), "0 picks a free port when started")
         self.local_port.setRange(0, 65535)
         self.local_port.setValue(profile.local_port)
-        self.region = self.add_field("region", "Region", QComboBox())
-        self.region.setEditable(True)
-        self.region.addItems(sorted(set(regions) | {profile.region}))
-        self.region.setCurrentText(profile.region)
+        self.region = self.add_region(regions, profile.region)
         self.aws_profile = self.add_field("aws_profile", "AWS profile", QLineEdit(profile.aws_profile),
                                           "Empty: the profile from Settings")
         self.group = self.add_field("group", "Group", QLineEdit(profile.group), "Tunnels in a group toggle together")

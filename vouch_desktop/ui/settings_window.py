@@ -6,13 +6,14 @@ from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
 from vouch_desktop.core.errors import ValidationErrors
 from vouch_desktop.core.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.terminals import CUSTOM, TerminalSpec
+from vouch_desktop.ui.forms import FieldErrors
 
 
 class SettingsWindow(QDialog):
@@ -24,22 +25,9 @@ class SettingsWindow(QDialog):
         self.setMinimumWidth(520)
         self._original, self._save, self._test = settings, save, test_terminal
         form = QFormLayout()
-        self.errors: dict[str, QLabel] = {}
-
-        def row(name: str, label: str, widget: QWidget, hint: str = "") -> None:
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(widget)
-            if hint:
-                column.addWidget(QLabel(hint))
-            error = QLabel()
-            error.setStyleSheet("color: #c62f2f;")
-            error.setWordWrap(True)
-            error.hide()
-            column.addWidget(error)
-            self.errors[name] = error
-            form.addRow(label, holder)
+        self.fields = FieldErrors(form)
+        self.errors = self.fields.labels
+        row = self.fields.add_row
 
         self.aws_profile = QComboBox()
         self.aws_profile.setEditable(True)
@@ -107,14 +95,10 @@ class SettingsWindow(QDialog):
                        start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
 
     def try_save(self) -> None:
-        for label in self.errors.values():
-            label.hide()
+        self.fields.clear()
         try:
             self._save(self.collect())
         except ValidationErrors as exc:
-            for field, message in exc.by_field().items():
-                if field in self.errors:
-                    self.errors[field].setText(message)
-                    self.errors[field].show()
+            self.fields.show(exc.by_field())
             return
         self.accept()
