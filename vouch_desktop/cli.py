@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true",
         help="run against a built-in fake AWS and a fake vouch CLI, in a temporary home",
     )
+    # started by the session at login: wait longer for the panel's tray to appear
+    parser.add_argument("--autostart", action="store_true", help=argparse.SUPPRESS)
     # for smoke tests and benchmarks: quit by itself after this many seconds once ready
     parser.add_argument("--quit-after", type=float, default=None, help=argparse.SUPPRESS)
     return parser

@@ -14,6 +14,7 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from vouch_desktop import __version__
+from vouch_desktop.core.autostart import autostart_for
 from vouch_desktop.core.aws import AwsSessions
 from vouch_desktop.core.desktop_notifications import FreedesktopNotifier
 from vouch_desktop.core.discovery import InstanceDiscovery
@@ -101,7 +102,7 @@ class VouchDesktop:
             tunnels=TunnelManager(aws, processes, plugin_path=lambda: find_tools(settings.plugin_path).plugin,
                                   resolve_tag_filter=discovery.resolve,
                                   record=lambda kind, data: history.add(kind, **data)),
-            ssh_config=SshConfigEditor(), tray=tray,
+            ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
             notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
             extra_sections=extra))
 
@@ -138,7 +139,8 @@ def run_gui(args: argparse.Namespace) -> int:
         configure_logging(paths.log_file, args.log_level or SettingsStore(paths).load()[0].log_level)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
-        if not wait_for_system_tray(app, float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "10"))):
+        tray_wait = float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "60" if args.autostart else "10"))
+        if not wait_for_system_tray(app, tray_wait):
             report_no_tray(app)
             return EXIT_NO_TRAY
         desktop = VouchDesktop(app, paths, args, world)

@@ -14,6 +14,7 @@ from typing import Callable
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
+from vouch_desktop.core.autostart import Autostart, launch_command
 from vouch_desktop.core.aws import AwsSessions, available_profiles
 from vouch_desktop.core.aws_access import check_access
 from vouch_desktop.core.diagnostics import Diagnostics
@@ -70,6 +71,7 @@ class Services:
     ssh_config: SshConfigEditor
     notifier: Notifier
     tray: TrayIcon
+    autostart: Autostart
     extra_sections: list[Callable[[QMenu], None]]
 
 
@@ -470,6 +472,11 @@ class Controller:
                 errors.append(exc)
         if errors:
             raise ValidationErrors(errors)
+        if new.start_at_login != self.s.autostart.is_enabled():
+            try:
+                self.s.autostart.enable(launch_command()) if new.start_at_login else self.s.autostart.disable()
+            except OSError as exc:
+                raise ValidationErrors([ValidationError("start_at_login", f"Cannot change start at login: {exc}")]) from exc
         self.s.settings_store.save(new)
         old, self.s.settings = self.s.settings, new
         if new.vouch_path != old.vouch_path:
