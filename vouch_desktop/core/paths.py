@@ -76,6 +76,6 @@ class AppPaths:
     def log_file(self) -> Path:
         return self.log_dir / "vouch-desktop.log"
 
-    @property
-    def socket_path(self) -> Path:
-        return self.runtime_dir / "vouch-desktop.sock"
+    def socket_path(self, demo: bool = False) -> Path:
+        """The control socket; the demo has its own, so it can run beside the real app."""
+        return self.runtime_dir / ("vouch-desktop-demo.sock" if demo else "vouch-desktop.sock")

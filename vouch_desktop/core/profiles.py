@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TypeVar, Union
 
-from vouch_desktop.core.errors import ValidationError, ValidationErrors
+from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.store import JsonDocumentStore, StoreProblem
@@ -80,6 +80,10 @@ class TunnelProfile:
 
 
 Profile = Union[InstanceProfile, TunnelProfile]
+
+
+class UnknownProfile(VouchDesktopError):
+    pass
 P = TypeVar("P", InstanceProfile, TunnelProfile)
 
 
@@ -126,6 +130,14 @@ class ProfileBook:
 
     def find(self, name: str) -> Profile | None:
         return next((p for p in [*self.instances, *self.tunnels] if p.name == name), None)
+
+    def require(self, name: str, kind: type[P]) -> P:
+        profile = self.find(name)
+        if not isinstance(profile, kind):
+            what = "instance" if kind is InstanceProfile else "tunnel"
+            known = ", ".join(p.name for p in self._list(kind)) or "none yet"
+            raise UnknownProfile(f"There is no {what} profile named '{name}'.", advice=f"Known: {known}.")
+        return profile
 
     def _check(self, profile: Profile, replacing: str | None = None) -> None:
         errors = profile.validate()

@@ -108,8 +108,9 @@ class SessionMonitor:
         self._poke.clear()
         return was_poked
 
-    async def run(self) -> None:
-        await self.refresh_now()
+    async def run(self, refresh_first: bool = True) -> None:
+        if refresh_first:
+            await self.refresh_now()
         while True:
             now = self.clock.wall()
             delay = min(next_check_delay(self.snapshot, now, self.lead_time), self.max_sleep)

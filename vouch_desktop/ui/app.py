@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -16,9 +17,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from vouch_desktop import __version__
 from vouch_desktop.core.autostart import autostart_for
 from vouch_desktop.core.aws import AwsSessions
+from vouch_desktop.core.connect import Connector
 from vouch_desktop.core.desktop_notifications import FreedesktopNotifier
 from vouch_desktop.core.discovery import InstanceDiscovery
+from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.history import History
+from vouch_desktop.core.ipc import AlreadyRunning, IpcServer, is_running, send_request
 from vouch_desktop.core.logging_setup import configure_logging
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.processes import ProcessRegistry
@@ -103,14 +107,23 @@ class VouchDesktop:
                                   resolve_tag_filter=discovery.resolve,
                                   record=lambda kind, data: history.add(kind, **data)),
             ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
+            connector=Connector(vouch, aws, discovery, history),
             notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            extra_sections=extra))
+            extra_sections=extra), quit_requested=self.request_quit)
+        self.ipc = IpcServer(paths.socket_path(demo=demo is not None), self.controller.handle_command)
 
     def request_quit(self) -> None:
         self._quit.set()
 
     async def run(self) -> int:
         controller = self.controller
+        try:
+            await self.ipc.start()
+        except AlreadyRunning:
+            print("vouch-desktop: Vouch Desktop is already running.", file=sys.stderr)
+            return 0
+        except VouchDesktopError as exc:  # no control channel on this platform: the app still works
+            log.warning("%s", exc.message)
         controller.s.tray.show()
         await controller.start()
         for problem in self.problems:
@@ -122,11 +135,23 @@ class VouchDesktop:
             asyncio.get_running_loop().call_later(self.args.quit_after, self.request_quit)
         await self._quit.wait()
         log.info("quitting")
+        await self.ipc.close()
         await controller.shutdown()
         return 0
 
 
+def hand_over_to_running_app(socket: Path) -> bool:
+    """A second launch: show the running app's menu and leave."""
+    if not is_running(socket):
+        return False
+    send_request(socket, "show")
+    print("vouch-desktop: Vouch Desktop is already running; its menu is open.", flush=True)
+    return True
+
+
 def run_gui(args: argparse.Namespace) -> int:
+    if hand_over_to_running_app(AppPaths.default().socket_path(demo=args.demo)):
+        return 0
     with contextlib.ExitStack() as stack:
         world = None
         if args.demo:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 from vouch_desktop.core.autostart import Autostart, launch_command
 from vouch_desktop.core.aws import AwsSessions, available_profiles
 from vouch_desktop.core.aws_access import check_access
+from vouch_desktop.core.connect import Connector
 from vouch_desktop.core.diagnostics import Diagnostics
 from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
@@ -28,10 +29,9 @@ from vouch_desktop.core.session_monitor import SessionMonitor
 from vouch_desktop.core.session_state import SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.settings import Settings, SettingsStore
 from vouch_desktop.core.ssh_config import SshConfigEditor
-from vouch_desktop.core.ssm_commands import SessionRequest, find_tools, session_command, ssh_argv
+from vouch_desktop.core.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.terminals import CUSTOM, TerminalLauncher, parse, registry
 from vouch_desktop.core.tunnels import TunnelManager, TunnelState, connection_string
-from vouch_desktop.core.validation import is_tag_filter
 from vouch_desktop.core.vouch_client import VouchClient
 from vouch_desktop.core.vouch_login import VouchLogin
 from vouch_desktop.core.yubikey import KeyDetector, KeyPresence, watch_key
@@ -72,12 +72,14 @@ class Services:
     notifier: Notifier
     tray: TrayIcon
     autostart: Autostart
+    connector: Connector
     extra_sections: list[Callable[[QMenu], None]]
 
 
 class Controller:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, quit_requested: Callable[[], None]) -> None:
         self.s = services
+        self.quit_requested = quit_requested
         self.key = KeyPresence(False, known=False, detail="not checked yet")
         self.instances: DiscoveryResult | None = None
         self.browser: InstanceBrowser | None = None
@@ -100,7 +102,8 @@ class Controller:
     async def start(self) -> None:
         self.refresh_tray()
         await self.s.notifier.start()
-        self._background.append(spawn(self.s.monitor.run(), what="session monitor"))
+        await self.s.monitor.refresh_now()  # "ready" means the tray already shows the real state
+        self._background.append(spawn(self.s.monitor.run(refresh_first=False), what="session monitor"))
         self._background.append(spawn(watch_key(self.s.key_detector, self.on_key), what="key watch"))
         for tunnel in self.s.profiles.tunnels:
             if tunnel.start_at_launch:
@@ -325,40 +328,14 @@ class Controller:
         spawn(self._connect(profile), what=f"connect {profile.name}",
               on_error=show_error(self.browser, f"Connect to {profile.name}"))
 
-    async def _resolve(self, profile: InstanceProfile, aws_profile: str) -> str | None:
-        if not is_tag_filter(profile.target):
-            return profile.target
-        matches = await self.s.discovery.resolve(aws_profile, profile.region, profile.target)
-        if not matches:
-            raise VouchDesktopError(f"No connectable instance matches {profile.target} in {profile.region}.",
-                                    advice="Check the tag filter and region; stopped instances are not offered.")
-        if len(matches) == 1:
-            return matches[0].instance_id
+    async def _choose(self, profile: InstanceProfile, matches: list[DiscoveredInstance]) -> DiscoveredInstance | None:
         labels = [m.label for m in matches]
         choice, ok = QInputDialog.getItem(None, f"Connect: {profile.name}", f"{len(matches)} instances match "
                                           f"{profile.target}. Which one?", labels, 0, False)
-        return matches[labels.index(choice)].instance_id if ok else None
+        return matches[labels.index(choice)] if ok else None
 
     async def _connect(self, profile: InstanceProfile) -> None:
-        settings = self.s.settings
-        aws_profile = profile.aws_profile or settings.aws_profile
-        target = await self._resolve(profile, aws_profile)
-        if target is None:
-            return
-        tools = find_tools(settings.plugin_path)
-        diagnostics = Diagnostics(self.s.vouch, self.s.aws, lambda: tools, aws_profile, profile.region)
-        blockers = await diagnostics.before_connect(target, profile.region)
-        if blockers:
-            first = blockers[0]
-            raise VouchDesktopError(first.message, advice=first.advice,
-                                    detail="\n".join(f"{b.name}: {b.message}" for b in blockers))
-        request = SessionRequest(target, profile.region, aws_profile, profile.document, profile.parameters)
-        command = session_command(request, tools)
-        title = f"{profile.name} ({target})" if profile.name != target else target
-        await self._open_terminal(command, f"{title} · SSM", {"target": target, "region": profile.region,
-                                                              "profile": aws_profile})
-        self.s.history.add("connect", profile=profile.name if profile.name != target else "", target=target,
-                           region=profile.region)
+        await self.s.connector.connect(profile, self.s.settings, self._choose)
 
     async def _open_terminal(self, command: list[str], title: str, values: dict[str, str]) -> None:
         settings = self.s.settings
@@ -433,6 +410,57 @@ class Controller:
                 dialog.database.addItem(endpoint.label, endpoint)
 
         spawn(fill_databases(), what="RDS discovery")
+
+    # ---------------------------------------------------------------- the command line (core.ipc)
+    def tunnel_dicts(self, profiles: list[TunnelProfile] | None = None) -> list[dict]:
+        result = []
+        for profile in self.s.profiles.tunnels if profiles is None else profiles:
+            status = self.s.tunnels.status(profile.name)
+            result.append({"name": profile.name, "state": status.state.value,
+                           "local_port": status.local_port or profile.local_port, "reason": status.reason})
+        return result
+
+    def tunnels_named(self, name: str) -> list[TunnelProfile]:
+        group = [t for t in self.s.profiles.tunnels if t.group == name]
+        return group or [self.s.profiles.require(name, TunnelProfile)]
+
+    async def handle_command(self, command: str, args: dict) -> dict:
+        name = str(args.get("name", ""))
+        if command == "status":
+            snapshot = self.s.monitor.snapshot
+            return {"headline": snapshot.headline, "state": snapshot.state.value, "logged_in": snapshot.logged_in,
+                    "email": snapshot.email, "key": self.key.menu_text, "tunnels": self.tunnel_dicts()}
+        if command == "show":
+            self.s.tray.menu.popup(self.s.tray.icon.geometry().center())
+            return {}
+        if command == "connect":
+            profile = self.s.profiles.require(name, InstanceProfile)
+            connection = await self.s.connector.connect(profile, self.s.settings, self._choose)
+            return {"title": connection.title if connection else "", "target": connection.target if connection else ""}
+        if command == "tunnel_list":
+            return {"tunnels": self.tunnel_dicts()}
+        if command in ("tunnel_up", "tunnel_down"):
+            chosen = self.tunnels_named(name)
+            for profile in chosen:
+                if command == "tunnel_up":
+                    await self.s.tunnels.start(profile, self.s.settings.aws_profile)
+                else:
+                    await self.s.tunnels.stop(profile.name)
+            if command == "tunnel_up":  # answer once each is up or has failed, as a script would want
+                deadline = asyncio.get_running_loop().time() + 45
+                while asyncio.get_running_loop().time() < deadline and any(
+                        self.s.tunnels.status(p.name).state in (TunnelState.STARTING, TunnelState.RECONNECTING)
+                        for p in chosen):
+                    await asyncio.sleep(0.1)
+            return {"tunnels": self.tunnel_dicts(chosen)}
+        if command == "reload_profiles":
+            for problem in self.s.profiles.load():
+                log.warning("%s", problem.user_text())
+            return {}
+        if command == "quit":
+            asyncio.get_running_loop().call_soon(self.quit_requested)
+            return {}
+        raise VouchDesktopError(f"Unknown command '{command}'.")
 
     # ---------------------------------------------------------------- tools
     def diagnostics(self) -> Diagnostics:

@@ -1,0 +1,84 @@
+"""The control socket: answers, bad input, a stale socket, a second server, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import stat
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.ipc import AlreadyRunning, IpcServer, NotRunning, is_running, send_request
+
+
+@pytest.fixture
+def sock_path():
+    folder = tempfile.mkdtemp(prefix="vd-", dir="/tmp")
+    yield Path(folder) / "run" / "app.sock"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+async def handler(command, args):
+    if command == "echo":
+        return {"echo": args}
+    if command == "boom":
+        raise VouchDesktopError("it broke", advice="try again")
+    raise RuntimeError("a bug")
+
+
+def raw(path, data: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(str(path))
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+        return reply
+
+
+def test_requests_errors_and_robustness(sock_path):
+    async def scenario():
+        server = IpcServer(sock_path, handler)
+        await server.start()
+        call = lambda *a, **k: asyncio.to_thread(send_request, sock_path, *a, **k)  # noqa: E731
+        assert await call("echo", {"x": [1, "y"]}) == {"ok": True, "echo": {"x": [1, "y"]}}
+        assert await call("boom") == {"ok": False, "error": "it broke", "advice": "try again",
+                                      "kind": "VouchDesktopError"}
+        assert (await call("bug"))["error"].startswith("internal error")
+        assert b"bad request" in await asyncio.to_thread(raw, sock_path, b"{not json\n")
+        assert b"bad request" in await asyncio.to_thread(raw, sock_path, b"x" * 200_000 + b"\n")
+        assert await call("echo") == {"ok": True, "echo": {}}  # still serving
+        assert stat.S_IMODE(sock_path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(sock_path.parent.stat().st_mode) == 0o700
+        with pytest.raises(AlreadyRunning):
+            await IpcServer(sock_path, handler).start()
+        await server.close()
+        assert not sock_path.exists()
+
+    asyncio.run(scenario())
+
+
+def test_stale_socket_is_replaced_and_absent_app_is_reported(sock_path):
+    sock_path.parent.mkdir(mode=0o700)
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(sock_path))  # bound, never listening: what a crashed app leaves behind
+    stale.close()
+    assert not is_running(sock_path)
+    with pytest.raises(NotRunning):
+        send_request(sock_path, "echo")
+
+    async def scenario():
+        server = IpcServer(sock_path, handler)
+        await server.start()
+        assert await asyncio.to_thread(is_running, sock_path)
+        await server.close()
+
+    asyncio.run(scenario())
+    assert not os.path.exists(sock_path)

@@ -1,0 +1,114 @@
+"""The command line: sub-commands against the running demo app (a real second process), the
+single-instance handover, exit codes and messages for bad input, and profile files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from vouch_desktop.cli import EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_UNKNOWN, main
+from vouch_desktop.core.paths import AppPaths
+from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
+
+
+def cli(*args, env, timeout=60):
+    return subprocess.run([sys.executable, "-m", "vouch_desktop", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.fixture
+def runtime_env(isolated_home):
+    runtime = tempfile.mkdtemp(prefix="vd-", dir="/tmp")  # AF_UNIX paths must stay short
+    os.chmod(runtime, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime, PYTHONPATH=os.getcwd())
+    yield env
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.mark.desktop
+def test_commands_reach_the_running_demo_app(runtime_env):
+    app = subprocess.Popen([sys.executable, "-m", "vouch_desktop", "--demo"], env=runtime_env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        for line in app.stdout:
+            if "vouch-desktop: ready" in line or time.monotonic() > deadline:
+                break
+        status = cli("--demo", "status", env=runtime_env)
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.startswith("Logged in as demo.user@example.com · ")
+        assert "orders-db" in status.stdout and "stopped" in status.stdout
+
+        up = cli("--demo", "tunnel", "up", "orders-db", env=runtime_env)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "orders-db" in up.stdout and " up " in up.stdout and "localhost:" in up.stdout
+
+        unknown = cli("--demo", "tunnel", "up", "nope", env=runtime_env)
+        assert unknown.returncode == EXIT_UNKNOWN
+        assert "There is no tunnel profile named 'nope'." in unknown.stderr and "orders-db" in unknown.stderr
+        assert cli("--demo", "connect", "nope", env=runtime_env).returncode == EXIT_UNKNOWN
+
+        second = cli("--demo", env=runtime_env)  # a second launch hands over and leaves
+        assert second.returncode == 0 and "already running" in second.stdout
+
+        assert cli("--demo", "tunnel", "down", "demo", env=runtime_env).returncode == 0  # a whole group
+        assert cli("--demo", "quit", env=runtime_env).returncode == 0
+        assert app.wait(timeout=30) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        app.wait()
+        app.stdout.close()
+    gone = cli("--demo", "tunnel", "up", "orders-db", env=runtime_env)
+    assert gone.returncode == EXIT_NOT_RUNNING and "vouch-desktop --demo &" in gone.stderr
+
+
+def test_without_the_app(runtime_env, fake_vouch, isolated_home):
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime_env["XDG_RUNTIME_DIR"], PYTHONPATH=os.getcwd(),
+               PATH=os.path.dirname(fake_vouch.path) + os.pathsep + os.environ["PATH"])
+    result = cli("status", env=env)
+    assert result.returncode == EXIT_NOT_LOGGED_IN and result.stdout.startswith("Not logged in")
+    result = cli("tunnel", "up", "x", env=env)
+    assert result.returncode == EXIT_NOT_RUNNING and "not running" in result.stderr
+    result = cli("connect", "nothing", env=env)
+    assert result.returncode == EXIT_UNKNOWN and "no instance profile named 'nothing'" in result.stderr
+    assert cli("tunnel", "sideways", env=env).returncode == 2  # argparse usage error
+
+
+def test_profiles_export_and_import_with_a_conflict_preview(isolated_home, tmp_path, capsys):
+    paths = AppPaths.default().ensure()
+    book = ProfileBook(paths)
+    book.add(InstanceProfile("web", "Name=web-*", "eu-west-1"))
+    book.add(TunnelProfile("orders", "i-0123456789abcdef0", 5432, "eu-west-1", "orders.example.com",
+                           local_port=15432, group="prod"))
+    shared = tmp_path / "team.toml"
+    assert main(["profiles", "export", str(shared)]) == 0
+    text = shared.read_text()
+    assert '[[tunnel]]' in text and 'remote_host = "orders.example.com"' in text and "vouch_path" not in text
+
+    teammate = ProfileBook(paths)
+    teammate.load()
+    teammate.delete("web")
+    teammate.update("orders", TunnelProfile("orders", "i-0123456789abcdef0", 5432, "eu-west-1",
+                                            "orders.example.com", local_port=25432))
+    capsys.readouterr()
+    assert main(["profiles", "import", str(shared)]) == 0
+    preview = capsys.readouterr().out
+    assert "1 new, 0 unchanged, 1 in conflict" in preview and "+ web" in preview and "! orders" in preview
+    assert ProfileBook(paths).load() == [] and not ProfileBook(paths).find("web")  # a preview changes nothing
+    assert main(["profiles", "import", str(shared), "--apply", "--on-conflict", "rename"]) == 0
+    after = ProfileBook(paths)
+    after.load()
+    assert [p.name for p in after.instances] == ["web"]
+    assert [p.name for p in after.tunnels] == ["orders", "orders (imported)"]
+    assert after.find("orders").local_port == 25432 and after.find("orders (imported)").local_port == 15432
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[instance]]\nname = 'x'\ntarget = 'nope'\nregion = 'eu-west-1'\n[oops")
+    assert main(["profiles", "import", str(broken)]) == 1
+    assert "is not a valid profiles file" in capsys.readouterr().err

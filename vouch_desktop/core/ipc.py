@@ -1,0 +1,124 @@
+"""One running app per user, and a control channel for the command line: a Unix socket that
+speaks one JSON object per line each way. The socket lives in the user's runtime folder (0700)
+and is itself 0600, so only this user can talk to the app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Awaitable, Callable
+
+from vouch_desktop.core.errors import VouchDesktopError
+
+PROTOCOL = 1
+MAX_REQUEST = 64 * 1024
+Handler = Callable[[str, dict], Awaitable[dict]]
+
+
+class NotRunning(VouchDesktopError):
+    pass
+
+
+class AlreadyRunning(VouchDesktopError):
+    pass
+
+
+class IpcTimeout(VouchDesktopError):
+    pass
+
+
+def send_request(path: Path, command: str, args: dict | None = None, timeout: float = 10.0) -> dict:
+    """Blocking client (the CLI has no event loop): returns the app's answer."""
+    if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
+        raise NotRunning("Talking to the running app is not supported on this platform yet.")
+    request = json.dumps({"protocol": PROTOCOL, "command": command, "args": args or {}}).encode() + b"\n"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            raise NotRunning("Vouch Desktop is not running.", advice="Start it with: vouch-desktop &") from None
+        try:
+            sock.sendall(request)
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        except socket.timeout:
+            raise IpcTimeout(f"Vouch Desktop did not answer '{command}' within {timeout:g} s.") from None
+    try:
+        return json.loads(reply)
+    except ValueError:
+        raise VouchDesktopError("Vouch Desktop gave an answer this command cannot read.") from None
+
+
+def is_running(path: Path) -> bool:
+    try:
+        return send_request(path, "ping", timeout=2.0).get("ok", False)
+    except VouchDesktopError:
+        return False
+
+
+class IpcServer:
+    def __init__(self, path: Path, handler: Handler) -> None:
+        self.path = Path(path)
+        self.handler = handler
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        if sys.platform == "win32":
+            raise VouchDesktopError("The command-line control channel is not available on Windows yet.")
+        if self.path.exists() or self.path.is_symlink():
+            if await asyncio.to_thread(is_running, self.path):
+                raise AlreadyRunning("Vouch Desktop is already running.")
+            self.path.unlink()  # left behind by a crash
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        old_umask = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_REQUEST)
+        finally:
+            os.umask(old_umask)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            try:
+                line = await asyncio.wait_for(reader.readline(), 10)
+                request = json.loads(line)
+                if not isinstance(request, dict) or not isinstance(request.get("command"), str):
+                    raise ValueError("not a request")
+            except (ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                answer = {"ok": False, "error": f"bad request: {type(exc).__name__}"}
+            else:
+                answer = await self._answer(request["command"], request.get("args") or {})
+            writer.write(json.dumps(answer).encode() + b"\n")
+            await writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the client went away
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _answer(self, command: str, args: dict) -> dict:
+        if command == "ping":
+            return {"ok": True, "protocol": PROTOCOL}
+        try:
+            return {"ok": True, **await self.handler(command, args)}
+        except VouchDesktopError as exc:
+            return {"ok": False, "error": exc.message, "advice": exc.advice, "kind": type(exc).__name__}
+        except Exception as exc:  # a bug must not take the control channel down
+            return {"ok": False, "error": f"internal error: {exc}"}
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self.path.unlink(missing_ok=True)
