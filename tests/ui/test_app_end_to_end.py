@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import socket
+import tempfile
 
 import psutil
 import pytest
@@ -22,11 +25,15 @@ pytestmark = pytest.mark.desktop
 
 @pytest.fixture
 def demo(tmp_path, monkeypatch):
+    runtime = tempfile.mkdtemp(prefix="vd-", dir="/tmp")  # its own control socket; AF_UNIX paths stay short
+    os.chmod(runtime, 0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
     world = DemoWorld(root=tmp_path / "demo").start()
     for key, value in world.env.items():
         monkeypatch.setenv(key, value)
     yield world
     world.stop()
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture

@@ -147,3 +147,42 @@ def test_settings_window_validates_beside_fields(qtbot):
     window.aws_profile.setCurrentText("work")
     window.try_save()
     assert saved[0].regions == ["eu-west-1", "us-east-1"] and saved[0].aws_profile == "work"
+
+
+def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_path):
+    from vouch_desktop.core.profile_io import export_profiles
+
+    shared = tmp_path / "team.toml"
+    export_profiles(book, shared)
+    book.delete("beta")
+    book.update("orders", TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1", "orders.example.com",
+                                        local_port=1))
+    window = ProfilesWindow(book, lambda p: None, lambda p: None)
+    qtbot.addWidget(window)
+    box = window.import_from(shared)
+    assert "1 new, 2 unchanged, 1 in conflict" in box.text()
+    rename = next(b for b in box.buttons() if b.text() == "Import both")
+    rename.click()
+    assert texts(window.instances) == ["alpha", "gamma", "beta"]
+    assert texts(window.tunnels) == ["orders", "orders (imported)"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("not = [toml")
+    assert "is not a valid profiles file" in window.import_from(bad).text()
+
+
+def test_history_window_filters(qtbot, tmp_path):
+    from vouch_desktop.core.history import History
+    from vouch_desktop.ui.history_window import HistoryWindow
+
+    history = History(tmp_path / "history.jsonl")
+    history.add("connect", profile="web", target="i-0123456789abcdef0", region="eu-west-1")
+    history.add("tunnel_failure", profile="orders", message="AWS denied access", local_port=5432)
+    window = HistoryWindow(history, tmp_path)
+    qtbot.addWidget(window)
+    assert [r[1] for r in window.rows()] == ["Tunnel failed", "Connected"]
+    assert window.rows()[0][5] == "AWS denied access (localhost:5432)"
+    window.kind.setCurrentIndex(window.kind.findData("connect"))
+    assert [r[2] for r in window.rows()] == ["web"]
+    window.kind.setCurrentIndex(0)
+    qtbot.keyClicks(window.search, "denied")
+    assert len(window.rows()) == 1

@@ -98,7 +98,7 @@ class VouchDesktop:
         tray = TrayIcon(on_quit=self.request_quit)
         extra = [demo_menu.demo_section(demo, lambda: self.controller)] if demo is not None else []
         self.controller = Controller(Services(
-            settings_store=settings_store, settings=settings, profiles=profiles, history=history,
+            paths=paths, settings_store=settings_store, settings=settings, profiles=profiles, history=history,
             processes=processes, aws=aws, vouch=vouch,
             monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60),
             key_detector=demo_menu.DemoKeyDetector(demo.vouch_state) if demo is not None else Fido2KeyDetector(),

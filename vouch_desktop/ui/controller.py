@@ -22,6 +22,7 @@ from vouch_desktop.core.diagnostics import Diagnostics
 from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.history import History
+from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.processes import ProcessRegistry, launch_detached
 from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.rds_discovery import DatabaseDiscovery
@@ -35,7 +36,9 @@ from vouch_desktop.core.tunnels import TunnelManager, TunnelState, connection_st
 from vouch_desktop.core.vouch_client import VouchClient
 from vouch_desktop.core.vouch_login import VouchLogin
 from vouch_desktop.core.yubikey import KeyDetector, KeyPresence, watch_key
+from vouch_desktop.ui.about_dialog import AboutDialog
 from vouch_desktop.ui.diagnostics_window import DiagnosticsWindow
+from vouch_desktop.ui.history_window import HistoryWindow
 from vouch_desktop.ui.instance_browser import InstanceBrowser
 from vouch_desktop.ui.login_dialog import LoginDialog
 from vouch_desktop.ui.notifier import Notifier
@@ -56,6 +59,7 @@ ICON_FOR_STATE = {SessionState.UNKNOWN: "logged-out", SessionState.LOGGED_OUT: "
 class Services:
     """Everything the controller works with, built by the composition root."""
 
+    paths: AppPaths
     settings_store: SettingsStore
     settings: Settings
     profiles: ProfileBook
@@ -102,7 +106,9 @@ class Controller:
     async def start(self) -> None:
         self.refresh_tray()
         await self.s.notifier.start()
-        await self.s.monitor.refresh_now()  # "ready" means the tray already shows the real state
+        # "ready" means the tray already shows the real state
+        await self.s.monitor.refresh_now()
+        self.on_key(await asyncio.to_thread(self.s.key_detector.present))
         self._background.append(spawn(self.s.monitor.run(refresh_first=False), what="session monitor"))
         self._background.append(spawn(watch_key(self.s.key_detector, self.on_key), what="key watch"))
         for tunnel in self.s.profiles.tunnels:
@@ -230,6 +236,9 @@ class Controller:
         if not ssh.routed:
             menu.addAction("Set up SSH over SSM…").triggered.connect(self.setup_ssh)
         menu.addAction("Settings…").triggered.connect(self.show_settings)
+        menu.addAction("History…").triggered.connect(self.show_history)
+        menu.addAction("About Vouch Desktop").triggered.connect(
+            lambda: self._show(AboutDialog(self.s.paths, self.show_diagnostics)))
 
     # ---------------------------------------------------------------- login
     def login_blocked_reason(self) -> str:
@@ -483,6 +492,13 @@ class Controller:
             window.set_results(await self.diagnostics().run_all())
 
         spawn(run(), what="diagnostics", on_error=show_error(window, "Diagnostics"))
+
+    def _show(self, window) -> None:
+        window.show()
+        self._keep(window)
+
+    def show_history(self) -> None:
+        self._show(HistoryWindow(self.s.history, self.s.paths.log_dir))
 
     def show_settings(self) -> None:
         window = SettingsWindow(self.s.settings, profiles=available_profiles(),

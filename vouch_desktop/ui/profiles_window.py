@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QTabWidget,
+    QVBoxLayout, QWidget,
 )
 
-from vouch_desktop.core.errors import ValidationErrors
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
+from vouch_desktop.core.profile_io import apply_import, export_profiles, plan_import
 from vouch_desktop.core.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -146,9 +149,48 @@ class ProfilesWindow(QWidget):
         self.resize(760, 420)
         self.instances = ProfileList(book, InstanceProfile, edit_instance)
         self.tunnels = ProfileList(book, TunnelProfile, edit_tunnel)
+        self.book = book
         tabs = QTabWidget()
         tabs.addTab(self.instances, "Instances")
         tabs.addTab(self.tunnels, "Tunnels")
+        share = QHBoxLayout()
+        share.addStretch(1)
+        export_button = QPushButton("Export to file…")
+        export_button.clicked.connect(self.export_file)
+        import_button = QPushButton("Import from file…")
+        import_button.clicked.connect(self.import_file)
+        share.addWidget(export_button)
+        share.addWidget(import_button)
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
+        layout.addLayout(share)
         book.changed.connect(lambda _: (self.instances.reload(), self.tunnels.reload()))
+
+    def export_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "vouch-profiles.toml", "TOML files (*.toml)")
+        if path:
+            count = export_profiles(self.book, Path(path))
+            QMessageBox.information(self, "Export profiles", f"Wrote {count} profiles to {path}.")
+
+    def import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "TOML files (*.toml)")
+        if path:
+            self.import_from(Path(path))
+
+    def import_from(self, path: Path) -> QMessageBox:
+        """Shows what would change and lets the user choose what to do with conflicts."""
+        try:
+            plan = plan_import(self.book, path)
+        except VouchDesktopError as exc:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.message, parent=self)
+            box.show()
+            return box
+        box = QMessageBox(QMessageBox.Icon.Question, "Import profiles", plan.preview(), parent=self)
+        choices = {"keep": "Import, keep mine", "replace": "Import, replace mine", "rename": "Import both"}
+        for policy, label in choices.items():
+            if policy == "keep" or plan.conflicts:
+                button = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+                button.clicked.connect(lambda _=False, p=policy: apply_import(self.book, plan, p))
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.show()
+        return box
