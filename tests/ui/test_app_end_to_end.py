@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -43,6 +44,18 @@ def notifications():
     server.close()
 
 
+@contextlib.asynccontextmanager
+async def running(desktop: VouchDesktop):
+    """Runs the app until the block ends, and always shuts it down (even when an assertion fails)."""
+    task = asyncio.ensure_future(desktop.run())
+    try:
+        await asyncio.wait_for(desktop.ready.wait(), 30)
+        yield task
+    finally:
+        desktop.request_quit()
+        await asyncio.wait_for(task, 30)
+
+
 def roundtrip(port: int, payload: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(payload)
@@ -58,46 +71,43 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     tray = controller.s.tray
 
     async def scenario():
-        running = asyncio.ensure_future(desktop.run())
-        await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID)
-        tray.menu.aboutToShow.emit()
-        texts = tray.menu_texts()
-        assert texts[0].startswith("Logged in as demo.user@example.com · ") and texts[0].endswith("min left")
-        assert "YubiKey: connected (YubiKey 5C NFC (demo))" in texts
-        assert tray.icon.toolTip().startswith(texts[0]) and tray.state == "valid"
+        async with running(desktop) as task:
+            assert controller.s.monitor.snapshot.state is SessionState.VALID
+            tray.menu.aboutToShow.emit()
+            texts = tray.menu_texts()
+            assert texts[0].startswith("Logged in as demo.user@example.com · ") and texts[0].endswith("min left")
+            assert "YubiKey: connected (YubiKey 5C NFC (demo))" in texts
+            assert tray.icon.toolTip().startswith(texts[0]) and tray.state == "valid"
 
-        # the session nears its end: one notification with a "Log in again" action
-        demo.vouch_state.log_in(10 * 60)
-        controller.s.monitor.poke()
-        await until(lambda: notifications.calls)
-        call = notifications.calls[0]
-        assert call.summary.startswith("Vouch session ends soon") and "run" in call.actions
-        assert call.actions[call.actions.index("run") + 1] == "Log in again"
-        assert tray.state == "expiring"
-        controller.s.monitor.poke()
-        await asyncio.sleep(0.5)
-        assert len(notifications.calls) == 1  # not repeated for the same state
-        notifications.invoke_action(1, "run")
-        await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
-        controller.login_dialog.pin_edit.setText("123456")
-        controller.login_dialog.submit()
-        await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
+            # the session nears its end: one notification with a "Log in again" action
+            demo.vouch_state.log_in(10 * 60)
+            controller.s.monitor.poke()
+            await until(lambda: notifications.calls)
+            call = notifications.calls[0]
+            assert call.summary.startswith("Vouch session ends soon") and "run" in call.actions
+            assert call.actions[call.actions.index("run") + 1] == "Log in again"
+            assert tray.state == "expiring"
+            controller.s.monitor.poke()
+            await asyncio.sleep(0.5)
+            assert len(notifications.calls) == 1  # not repeated for the same state
+            notifications.invoke_action(1, "run")
+            await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
+            controller.login_dialog.pin_edit.setText("123456")
+            controller.login_dialog.submit()
+            await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
 
-        # a saved tunnel toggled on from the tray carries bytes; the icon gets its badge
-        orders = controller.s.profiles.find("orders-db")
-        controller.toggle_tunnel(orders, True)
-        await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
-        status = controller.s.tunnels.status("orders-db")
-        assert roundtrip(status.local_port, b"SELECT 1;") == b"SELECT 1;"
-        assert tray.tunnels_up
-        tray.menu.aboutToShow.emit()
-        tunnels_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Tunnels")
-        entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
-        assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
-        pids = controller.s.tunnels.pids()
-
-        desktop.request_quit()
-        assert await asyncio.wait_for(running, 20) == 0
+            # a saved tunnel toggled on from the tray carries bytes; the icon gets its badge
+            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
+            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
+            status = controller.s.tunnels.status("orders-db")
+            assert roundtrip(status.local_port, b"SELECT 1;") == b"SELECT 1;"
+            assert tray.tunnels_up
+            tray.menu.aboutToShow.emit()
+            tunnels_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Tunnels")
+            entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
+            assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
+            pids = controller.s.tunnels.pids()
+        assert task.result() == 0  # quit cleanly
         return pids
 
     pids = qloop.run_until_complete(scenario())
@@ -109,20 +119,19 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
     controller = desktop.controller
     controller.s.settings.terminal = "xterm"
+    web1 = demo.inventory.instance_named("web-1")
 
     async def scenario():
-        running = asyncio.ensure_future(desktop.run())
-        await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID)
-        controller.s.tray.menu.aboutToShow.emit()
-        connect_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Connect")
-        next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
-        web1 = demo.inventory.instance_named("web-1")
-        await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
-        assert controller.s.history.recent_connections()[0].target == web1
+        async with running(desktop):
+            controller.s.tray.menu.aboutToShow.emit()
+            connect_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Connect")
+            next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
+            await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
+            assert controller.s.history.recent_connections()[0].target == web1
+
+    try:
+        qloop.run_until_complete(scenario())
+    finally:  # the terminal window is the user's and outlives the app: close it here
         for proc in psutil.process_iter(["name", "cmdline"]):
             if proc.info["name"] == "xterm" and web1 in " ".join(proc.info["cmdline"] or []):
                 proc.kill()
-        desktop.request_quit()
-        await asyncio.wait_for(running, 20)
-
-    qloop.run_until_complete(scenario())

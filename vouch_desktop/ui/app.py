@@ -78,6 +78,7 @@ class VouchDesktop:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
+        self.ready = asyncio.Event()  # set once the tray shows the real state and commands are served
         app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
         settings_store = SettingsStore(paths)
         settings, problems = settings_store.load()
@@ -129,6 +130,7 @@ class VouchDesktop:
         for problem in self.problems:
             log.warning("%s", problem.user_text())
             await controller.s.notifier.show("Vouch Desktop", problem.user_text())
+        self.ready.set()
         print(READY_LINE, flush=True)
         log.info("ready (version %s)", __version__)
         if self.args.quit_after is not None:
