@@ -10,7 +10,7 @@ from pathlib import Path
 
 from vouch_desktop.cli import EXIT_FAILED, EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNKNOWN
 from vouch_desktop.core.errors import VouchDesktopError
-from vouch_desktop.core.ipc import NotRunning, send_request
+from vouch_desktop.core.ipc_client import NotRunning, send_request
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, UnknownProfile
 

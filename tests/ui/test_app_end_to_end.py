@@ -19,7 +19,7 @@ from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.session_state import SessionState
 from vouch_desktop.core.tunnels import TunnelState
 from vouch_desktop.demo.world import DemoWorld
-from vouch_desktop.ui.app import VouchDesktop
+from vouch_desktop.ui.composition import VouchDesktop
 
 pytestmark = pytest.mark.desktop
 

@@ -18,10 +18,10 @@ MenuSection = Callable[[QMenu], None]
 
 
 class TrayIcon(QObject):
-    def __init__(self, on_quit: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(self, on_quit: Callable[[], None] = lambda: None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sections: list[MenuSection] = []
-        self._on_quit = on_quit
+        self.on_quit = on_quit
         self._state = "logged-out"
         self._tunnels_up = False
         self.headline = "Starting…"
@@ -76,7 +76,7 @@ class TrayIcon(QObject):
             section(menu)
             menu.addSeparator()
         quit_action = QAction("Quit Vouch Desktop", menu)
-        quit_action.triggered.connect(self._on_quit)
+        quit_action.triggered.connect(lambda: self.on_quit())
         menu.addAction(quit_action)
 
     def menu_texts(self) -> list[str]:
