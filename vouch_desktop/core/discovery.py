@@ -158,8 +158,9 @@ class InstanceDiscovery:
         ec2 = self.aws.client("ec2", profile, region)
         information = [i for page in ssm.get_paginator("describe_instance_information").paginate()
                        for i in page.get("InstanceInformationList", [])]
-        reservations = [r for page in ec2.get_paginator("describe_instances").paginate()
-                        for r in page.get("Reservations", [])]
+        # modest pages: parsing one huge XML reply holds the GIL long enough to stall the UI thread
+        reservations = [r for page in ec2.get_paginator("describe_instances").paginate(
+            PaginationConfig={"PageSize": 200}) for r in page.get("Reservations", [])]
         return join_region(region, information, reservations)
 
     async def discover(self, profile: str, regions: list[str],

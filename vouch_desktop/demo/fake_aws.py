@@ -229,6 +229,7 @@ class SsmSessionsMiddleware:
     def __init__(self, app: Callable, fake: FakeAws) -> None:
         self.app = app
         self.fake = fake
+        self._managed_cache: dict[str, list[dict]] = {}
         self.actions = {
             "DescribeInstanceInformation": self.describe_instance_information,
             "StartSession": self.start_session,
@@ -274,13 +275,18 @@ class SsmSessionsMiddleware:
         return self.reply(start_response, 200, info)
 
     # ---- the SSM actions
-    def managed(self, region: str) -> list[dict]:
-        return [i for i in self.fake.ec2_instances(region)
-                if _tags(i).get(MANAGED_TAG) == "online" and i["State"]["Name"] != "terminated"]
+    def managed(self, region: str, continuing: bool = False) -> list[dict]:
+        # the later pages of one DescribeInstanceInformation listing reuse the first page's snapshot
+        if continuing and region in self._managed_cache:
+            return self._managed_cache[region]
+        found = [i for i in self.fake.ec2_instances(region)
+                 if _tags(i).get(MANAGED_TAG) == "online" and i["State"]["Name"] != "terminated"]
+        self._managed_cache[region] = found
+        return found
 
     def describe_instance_information(self, body: dict, region: str) -> dict:
         filters = list(body.get("Filters", [])) + list(body.get("InstanceInformationFilterList", []))
-        infos = [_instance_information(i) for i in self.managed(region)]
+        infos = [_instance_information(i) for i in self.managed(region, continuing=bool(body.get("NextToken")))]
         infos = [i for i in infos if _filters_match(i, filters)]
         infos.sort(key=lambda i: i["InstanceId"])
         size = max(1, min(int(body.get("MaxResults") or 50), 50))

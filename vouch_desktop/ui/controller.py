@@ -326,7 +326,7 @@ class Controller:
                 self.browser.set_loading(False)
         self.instances = result
         if self.browser is not None:
-            self.browser.set_result(result)
+            await self.browser.show_result(result)
         return result
 
     def connect_instance(self, instance: DiscoveredInstance) -> None:
@@ -415,8 +415,7 @@ class Controller:
 
         async def fill_databases() -> None:
             endpoints, _ = await self.s.databases.discover(settings.aws_profile, settings.regions)
-            for endpoint in endpoints:
-                dialog.database.addItem(endpoint.label, endpoint)
+            dialog.add_databases(endpoints)
 
         spawn(fill_databases(), what="RDS discovery")
 

@@ -3,6 +3,7 @@ when one cannot connect; connect, save as a profile, SSH, in one click."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
@@ -28,6 +29,7 @@ class InstanceBrowser(QWidget):
         self.resize(900, 480)
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
         self.result: DiscoveryResult | None = None
+        self._by_key: dict[str, DiscoveredInstance] = {}
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by name, id, region, IP…")
@@ -97,28 +99,51 @@ class InstanceBrowser(QWidget):
         if loading:
             self.age_label.setText("loading…")
 
-    def set_result(self, result: DiscoveryResult) -> None:
+    def _row(self, instance: DiscoveredInstance) -> list[QStandardItem]:
+        state = instance.state or ("hybrid" if instance.instance_id.startswith("mi-") else "")
+        values = (instance.name or "—", instance.instance_id, instance.region, state, instance.private_ip,
+                  instance.platform, "ready" if instance.connectable else instance.reason)
+        row = []
+        for value in values:
+            item = QStandardItem(value)
+            # only plain strings go into Qt: the instance itself stays on the Python side
+            item.setData(f"{instance.region}/{instance.instance_id}", INSTANCE_ROLE)
+            if not instance.connectable:
+                item.setForeground(self._greyed)
+                item.setToolTip(f"Cannot connect: {instance.reason}")
+            row.append(item)
+        return row
+
+    def _begin(self, result: DiscoveryResult) -> None:
         self.result = result
+        self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
+        self._greyed = self.palette().placeholderText()
+        self.table.setSortingEnabled(False)  # re-sorting after every row would be quadratic
         self.model.removeRows(0, self.model.rowCount())
-        for instance in result.instances:
-            state = instance.state or ("hybrid" if instance.instance_id.startswith("mi-") else "")
-            values = (instance.name or "—", instance.instance_id, instance.region, state, instance.private_ip,
-                      instance.platform, "ready" if instance.connectable else instance.reason)
-            row = []
-            for value in values:
-                item = QStandardItem(value)
-                item.setData(instance, INSTANCE_ROLE)
-                if not instance.connectable:
-                    item.setForeground(self.palette().placeholderText())
-                    item.setToolTip(f"Cannot connect: {instance.reason}")
-                row.append(item)
-            self.model.appendRow(row)
+
+    def _finish(self, result: DiscoveryResult) -> None:
+        self.table.setSortingEnabled(True)
         failures = "; ".join(f"{f.region}: {f.message}" for f in result.failures)
         self.errors_label.setText(failures)
         self.errors_label.setVisible(bool(failures))
         self._show_age()
         self._age_timer.start()
         self._update_buttons()
+
+    def set_result(self, result: DiscoveryResult) -> None:
+        self._begin(result)
+        for instance in result.instances:
+            self.model.appendRow(self._row(instance))
+        self._finish(result)
+
+    async def show_result(self, result: DiscoveryResult, chunk: int = 200) -> None:
+        """Like set_result, a chunk of rows at a time, so thousands of instances never freeze the UI."""
+        self._begin(result)
+        for start in range(0, len(result.instances), chunk):
+            for instance in result.instances[start:start + chunk]:
+                self.model.appendRow(self._row(instance))
+            await asyncio.sleep(0)
+        self._finish(result)
 
     def _show_age(self) -> None:
         if self.result is not None:
@@ -129,7 +154,7 @@ class InstanceBrowser(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.proxy.data(rows[0], INSTANCE_ROLE)
+        return self._by_key.get(self.proxy.data(rows[0], INSTANCE_ROLE))
 
     def select_instance(self, instance_id: str) -> None:
         for row in range(self.proxy.rowCount()):

@@ -91,9 +91,9 @@ class TunnelProfileDialog(FormDialog):
                  title: str = "Tunnel profile") -> None:
         super().__init__(title, save, parent)
         self.database = QComboBox()
-        self.database.addItem("— pick an RDS database to fill the form —", None)
-        for endpoint in databases or []:
-            self.database.addItem(endpoint.label, endpoint)
+        self.database.addItem("— pick an RDS database to fill the form —")
+        self.databases: list[DatabaseEndpoint] = []  # item i+1 of the box; Qt holds only the labels
+        self.add_databases(databases or [])
         self.database.currentIndexChanged.connect(self._database_picked)
         self.form.addRow("Database", self.database)
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
@@ -117,10 +117,15 @@ class TunnelProfileDialog(FormDialog):
         self.start_at_launch = self.add_field("start_at_launch", "", QCheckBox("Start when Vouch Desktop starts"))
         self.start_at_launch.setChecked(profile.start_at_launch)
 
+    def add_databases(self, endpoints: list[DatabaseEndpoint]) -> None:
+        for endpoint in endpoints:
+            self.databases.append(endpoint)
+            self.database.addItem(endpoint.label)
+
     def _database_picked(self, index: int) -> None:
-        endpoint: DatabaseEndpoint | None = self.database.itemData(index)
-        if endpoint is None:
+        if not 1 <= index <= len(self.databases):
             return
+        endpoint = self.databases[index - 1]
         self.remote_host.setText(endpoint.host)
         self.remote_port.setValue(endpoint.port)
         self.region.setCurrentText(endpoint.region)
