@@ -148,6 +148,16 @@ class AwsSessions:
                 self._clients[key] = session.client(service, region_name=region, config=CLIENT_CONFIG)
             return self._clients[key]
 
+    def warm_up(self, profile: str, region: str, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
+        """Load the service models now (blocking; call it in a thread at start-up). Parsing a model
+        holds the GIL for up to ~100 ms, which would otherwise stall the UI the first time a window
+        lists instances. No request is sent."""
+        for service in services:
+            try:
+                self.client(service, profile, region)
+            except BotoCoreError:
+                return  # a missing profile is reported when it is used, with advice
+
     def forget(self, profile: str | None = None) -> None:
         """Drop cached sessions (after a settings change or a new login) so credentials are re-read."""
         with self._lock:

@@ -111,6 +111,9 @@ class Controller:
         self.on_key(await asyncio.to_thread(self.s.key_detector.present))
         self._background.append(spawn(self.s.monitor.run(refresh_first=False), what="session monitor"))
         self._background.append(spawn(watch_key(self.s.key_detector, self.on_key), what="key watch"))
+        settings = self.s.settings
+        self._background.append(spawn(asyncio.to_thread(self.s.aws.warm_up, settings.aws_profile, settings.regions[0]),
+                                      what="loading AWS models"))
         for tunnel in self.s.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.s.tunnels.start(tunnel, self.s.settings.aws_profile)
