@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
 import tempfile
+from pathlib import Path
 
 import psutil
 import pytest
@@ -65,8 +67,23 @@ def roundtrip(port: int, payload: bytes) -> bytes:
         return got
 
 
+PIN = "Zq-784519"  # distinctive, so that a scan for it cannot hit anything by chance
+
+
+def scan_for_secrets(folders: list[Path], secrets: list[str]) -> list[str]:
+    hits = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                hits += [f"{path}: {s[:6]}…" for s in secrets if s.encode() in data]
+    return hits
+
+
 def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, notifications):
-    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+    demo.vouch_state.configure(pin=PIN, record_credentials=True)
+    paths = AppPaths.default().ensure()
+    desktop = VouchDesktop(qapp, paths, argparse.Namespace(quit_after=None), demo)
     controller = desktop.controller
     tray = controller.s.tray
 
@@ -92,7 +109,7 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             assert len(notifications.calls) == 1  # not repeated for the same state
             notifications.invoke_action(1, "run")
             await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
-            controller.login_dialog.pin_edit.setText("123456")
+            controller.login_dialog.pin_edit.setText(PIN)
             controller.login_dialog.submit()
             await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
 
@@ -113,6 +130,15 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     pids = qloop.run_until_complete(scenario())
     assert pids and not any(psutil.pid_exists(pid) for pid in pids)
     assert demo.fake_aws.active_sessions() == []
+
+    # no secret in anything the app wrote: settings, profiles, history, log, caches
+    issued = [json.loads(line) for line in (demo.vouch_state.dir / "issued-credentials.jsonl").read_text().splitlines()]
+    secrets = [PIN] + [s.token for s in demo.fake_aws.sessions()]
+    secrets += [c[k] for c in issued for k in ("SecretAccessKey", "SessionToken")]
+    assert len(secrets) >= 4
+    folders = [paths.config_dir, paths.data_dir, paths.state_dir, paths.cache_dir, paths.log_dir]
+    assert paths.log_file.exists() or any(f.exists() for f in folders)
+    assert scan_for_secrets([f for f in folders if f.exists()], secrets) == []
 
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):
