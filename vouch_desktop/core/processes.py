@@ -64,6 +64,26 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)  # the child leads its own group (start_new_session)
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process (other than a zombie) is left in the group."""
+    if WINDOWS:
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    import psutil
+
+    # the leader itself may be the only member left, as a zombie not reaped yet
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (psutil.Error, OSError):
+            continue  # gone meanwhile
+    return False
+
+
 class ManagedProcess:
     """An asyncio child in its own process group."""
 
@@ -98,14 +118,18 @@ class ManagedProcess:
         return code
 
     async def stop(self, grace: float = 3.0) -> int:
-        """SIGTERM the group, wait up to ``grace`` s, then SIGKILL the group; always reaps."""
+        """SIGTERM the group, give it up to ``grace`` s (the leader and whatever it started), then
+        SIGKILL whatever is left of the group; always reaps the leader."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         if self.process.returncode is None:
             _signal_group(self.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
             except asyncio.TimeoutError:
                 log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
-        # the leader may be gone while others in its group live on: kill the group regardless
+        while _group_alive(self.pid) and loop.time() < deadline:
+            await asyncio.sleep(0.05)  # the rest of the group finishing its own clean shutdown
         _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)

@@ -1,0 +1,74 @@
+"""Stopping a process group: clean shutdowns get their grace, stubborn members are killed, all reaped."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import psutil
+
+from vouch_desktop.core.processes import ProcessRegistry, ProcessTimeout, run
+
+# the leader starts a helper in its group that needs a moment to shut down cleanly, then waits
+LEADER = """
+import subprocess, sys, time
+helper = subprocess.Popen([sys.executable, "-c", '''
+import signal, sys, time
+def done(*_):
+    time.sleep(0.5)
+    open(sys.argv[1], "w").write("clean")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+print("ready", flush=True)
+time.sleep(60)
+''', sys.argv[1]], stdout=subprocess.PIPE, text=True)
+helper.stdout.readline()
+print(helper.pid, flush=True)
+time.sleep(60)
+"""
+
+STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('x', flush=True); time.sleep(60)"
+
+
+def test_group_members_get_their_grace_then_nothing_is_left(tmp_path):
+    marker = tmp_path / "helper-stopped"
+
+    async def scenario():
+        registry = ProcessRegistry()
+        leader = await registry.spawn([sys.executable, "-c", LEADER, str(marker)], stdout=asyncio.subprocess.PIPE)
+        helper_pid = int(await leader.stdout.readline())
+        await leader.stop(grace=3)
+        return leader.pid, helper_pid, registry.pids()
+
+    leader_pid, helper_pid, left = asyncio.run(scenario())
+    assert marker.read_text() == "clean"  # the helper's own SIGTERM handler ran to its end
+    assert not psutil.pid_exists(leader_pid) and left == []
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(helper_pid) and psutil.Process(helper_pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_a_process_that_ignores_sigterm_is_killed_after_the_grace():
+    async def scenario():
+        registry = ProcessRegistry()
+        child = await registry.spawn([sys.executable, "-c", STUBBORN], stdout=asyncio.subprocess.PIPE)
+        await child.stdout.readline()
+        started = time.monotonic()
+        await registry.stop_all(grace=0.5)
+        return child.pid, time.monotonic() - started
+
+    pid, took = asyncio.run(scenario())
+    assert not psutil.pid_exists(pid) and 0.4 < took < 5
+
+
+def test_run_times_out_and_kills():
+    async def scenario():
+        try:
+            await run([sys.executable, "-c", STUBBORN], timeout=0.5)
+        except ProcessTimeout as exc:
+            return exc.message
+        return "no timeout"
+
+    assert "did not answer within 0.5 s" in asyncio.run(scenario())
