@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=5000)
     options = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("vouch-desktop discovery benchmark")  # also keeps the application alive
     qasync.run(run(options.instances))
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown: PySide6 objects torn down out of order can crash it

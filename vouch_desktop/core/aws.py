@@ -56,14 +56,6 @@ def available_profiles() -> list[str]:
     return sorted(botocore.session.Session().available_profiles)
 
 
-def profile_region(profile: str) -> str:
-    session = botocore.session.Session(profile=profile)
-    try:
-        return session.get_config_variable("region") or ""
-    except ProfileNotFound:
-        return ""
-
-
 def translate(exc: BaseException, *, profile: str = "", target: str = "", action: str = "") -> VouchDesktopError:
     """Turn a botocore/boto3 failure into an error with plain words and advice."""
     where = f" ({action})" if action else ""

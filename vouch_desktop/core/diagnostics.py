@@ -27,9 +27,6 @@ class CheckResult:
     blocking: bool = True  # False: a warning, connecting can still work
 
 
-Check = Callable[[], Awaitable[CheckResult]]
-
-
 class Diagnostics:
     def __init__(self, vouch: VouchClient, aws: AwsSessions, tools: Callable[[], ToolPaths], profile: str,
                  region: str, ssh: SshConfigEditor | None = None) -> None:

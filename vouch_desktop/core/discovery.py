@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, TypeVar
 
@@ -65,25 +65,6 @@ class DiscoveryResult:
     instances: list[DiscoveredInstance]
     failures: list[RegionFailure]
     fetched_at: datetime
-
-    def to_dict(self) -> dict:
-        return {
-            "profile": self.profile,
-            "regions": self.regions,
-            "fetched_at": self.fetched_at.isoformat(),
-            "instances": [asdict(i) for i in self.instances],
-            "failures": [asdict(f) for f in self.failures],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DiscoveryResult:
-        return cls(
-            profile=str(data["profile"]),
-            regions=[str(r) for r in data["regions"]],
-            instances=[DiscoveredInstance(**i) for i in data["instances"]],
-            failures=[RegionFailure(**f) for f in data.get("failures", [])],
-            fetched_at=datetime.fromisoformat(data["fetched_at"]),
-        )
 
     def age_text(self, now: datetime | None = None) -> str:
         minutes = int(((now or datetime.now(timezone.utc)) - self.fetched_at).total_seconds() // 60)

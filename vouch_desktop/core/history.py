@@ -35,7 +35,6 @@ class History:
     def __init__(self, path: Path, max_entries: int = 5000) -> None:
         self.path = Path(path)
         self.max_entries = max_entries
-        self.skipped_lines = 0
         self._lock = threading.Lock()
 
     def add(self, kind: str, **data: object) -> HistoryEntry:
@@ -57,7 +56,7 @@ class History:
                             **{k: record[k] for k in FIELDS if k in record})
 
     def _read(self) -> list[HistoryEntry]:
-        entries, skipped = [], 0
+        entries = []
         try:
             lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
         except FileNotFoundError:
@@ -66,8 +65,7 @@ class History:
             try:
                 entries.append(self._entry(json.loads(line)))
             except (ValueError, KeyError, TypeError):
-                skipped += 1  # a torn or hand-edited line; the rest still counts
-        self.skipped_lines = skipped
+                continue  # a torn or hand-edited line; the rest still counts
         return entries
 
     def _compact_if_needed(self) -> None:

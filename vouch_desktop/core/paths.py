@@ -69,10 +69,6 @@ class AppPaths:
         return self.state_dir / "history.jsonl"
 
     @property
-    def discovery_cache_file(self) -> Path:
-        return self.cache_dir / "instances.json"
-
-    @property
     def log_file(self) -> Path:
         return self.log_dir / "vouch-desktop.log"
 

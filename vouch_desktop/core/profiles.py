@@ -10,7 +10,7 @@ from vouch_desktop.core.events import Event
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.validation import (
-    check_host, check_name, check_port, check_region, check_target, collect, is_tag_filter,
+    check_host, check_name, check_port, check_region, check_target, collect,
 )
 
 SCHEMA_VERSION = 1
@@ -28,10 +28,6 @@ class InstanceProfile:
     document: str = ""  # "" = a shell
     parameters: dict[str, list[str]] = field(default_factory=dict)
     ssh_user: str = ""
-
-    @property
-    def uses_tag_filter(self) -> bool:
-        return is_tag_filter(self.target)
 
     def validate(self) -> list[ValidationError]:
         def params() -> None:

@@ -23,13 +23,17 @@ class SessionRequest:
     document: str = ""
     parameters: dict[str, list[str]] = field(default_factory=dict)
 
-    def request_json(self) -> str:
+    def api_arguments(self) -> dict:
+        """The StartSession arguments (also what the plugin gets as its request JSON)."""
         body: dict = {"Target": self.target}
         if self.document:
             body["DocumentName"] = self.document
         if self.parameters:
             body["Parameters"] = self.parameters
-        return json.dumps(body, separators=(",", ":"))
+        return body
+
+    def request_json(self) -> str:
+        return json.dumps(self.api_arguments(), separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,6 @@ class ToolPaths:
 def find_tools(plugin_setting: str = "") -> ToolPaths:
     plugin = plugin_setting if plugin_setting and os.access(plugin_setting, os.X_OK) else shutil.which(PLUGIN_NAME)
     return ToolPaths(aws=shutil.which("aws"), plugin=plugin)
-
-
-def default_ssm_endpoint(region: str) -> str:
-    return os.environ.get("AWS_ENDPOINT_URL_SSM") or os.environ.get("AWS_ENDPOINT_URL") or f"https://ssm.{region}.amazonaws.com"
 
 
 def aws_cli_argv(req: SessionRequest, aws: str = "aws") -> list[str]:
@@ -65,7 +65,9 @@ def plugin_argv(plugin: str, response: dict, req: SessionRequest, endpoint_url: 
     With ``use_env`` the StartSession response (which holds the session token) travels in an
     environment variable instead of the process list, which newer plugins support.
     """
-    response_json = json.dumps(response, separators=(",", ":"))
+    # only what the plugin needs from the StartSession reply (not its ResponseMetadata)
+    response_json = json.dumps({k: response[k] for k in ("SessionId", "TokenValue", "StreamUrl")},
+                               separators=(",", ":"))
     env = dict(os.environ)
     first = response_json
     if use_env:

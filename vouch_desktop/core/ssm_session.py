@@ -22,19 +22,13 @@ def start_and_exec(req: SessionRequest, plugin_setting: str = "") -> int:
               "and make sure it is on your PATH.", file=sys.stderr)
         return 1
     ssm = AwsSessions().client("ssm", req.profile, req.region)
-    kwargs: dict = {"Target": req.target}
-    if req.document:
-        kwargs["DocumentName"] = req.document
-    if req.parameters:
-        kwargs["Parameters"] = req.parameters
     try:
-        response = ssm.start_session(**kwargs)
+        response = ssm.start_session(**req.api_arguments())
     except Exception as exc:
         error = translate(exc, profile=req.profile, target=req.target, action="starting the session")
         print(f"\n{error.user_text()}\n", file=sys.stderr)
         return 1
-    argv, env = plugin_argv(plugin, {k: response[k] for k in ("SessionId", "TokenValue", "StreamUrl")}, req,
-                            ssm.meta.endpoint_url)
+    argv, env = plugin_argv(plugin, response, req, ssm.meta.endpoint_url)
     sys.stdout.flush()
     os.execve(plugin, argv, env)
     return 0  # not reached

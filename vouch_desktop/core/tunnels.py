@@ -72,13 +72,12 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        text = {TunnelState.UP: f"up on {self.address}",
+        return {TunnelState.UP: f"up on {self.address}",
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…",
                 TunnelState.PAUSED: "paused: log in to resume",
                 TunnelState.FAILED: f"failed: {self.reason}",
                 TunnelState.STOPPED: "off"}[self.state]
-        return text
 
 
 class TunnelError(VouchDesktopError):
@@ -249,14 +248,12 @@ class Tunnel:
         ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
         try:
             response = await asyncio.to_thread(
-                ssm.start_session, Target=target, DocumentName=request.document, Parameters=request.parameters,
-                Reason=f"Vouch Desktop tunnel {self.spec.name}"[:256])
+                ssm.start_session, **request.api_arguments(), Reason=f"Vouch Desktop tunnel {self.spec.name}"[:256])
         except Exception as exc:
             raise translate(exc, profile=self.aws_profile, target=target, action="starting the tunnel session") from exc
         self.session_id = response["SessionId"]
         endpoint = ssm.meta.endpoint_url
-        argv, env = plugin_argv(plugin, {k: response[k] for k in ("SessionId", "TokenValue", "StreamUrl")},
-                                request, endpoint, use_env=self.manager.plugin_reads_env)
+        argv, env = plugin_argv(plugin, response, request, endpoint, use_env=self.manager.plugin_reads_env)
         self.process = await self.manager.processes.spawn(argv, env=env, stdout=asyncio.subprocess.PIPE,
                                                           stderr=asyncio.subprocess.PIPE)
         await wait_until_accepting(self.local_port, self.process, self.manager.start_timeout)
@@ -336,9 +333,6 @@ class TunnelManager:
 
     def statuses(self) -> list[TunnelStatus]:
         return [t.status for t in self._tunnels.values()]
-
-    def any_up(self) -> bool:
-        return any(t.status.state is TunnelState.UP for t in self._tunnels.values())
 
     def pids(self) -> list[int]:
         return [t.process.pid for t in self._tunnels.values() if t.process is not None]

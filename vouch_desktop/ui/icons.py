@@ -36,6 +36,3 @@ def tray_icon(state: str, tunnels_up: bool = False) -> QIcon:
         icon.addPixmap(pixmap)
     return icon
 
-
-def app_icon() -> QIcon:
-    return tray_icon("valid")
