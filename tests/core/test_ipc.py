@@ -82,3 +82,14 @@ def test_stale_socket_is_replaced_and_absent_app_is_reported(sock_path):
 
     asyncio.run(scenario())
     assert not os.path.exists(sock_path)
+
+
+def test_a_socket_path_too_long_is_a_clear_error(tmp_path):
+    path = tmp_path / ("x" * 120) / "app.sock"
+
+    async def scenario():
+        with pytest.raises(VouchDesktopError) as err:
+            await IpcServer(path, handler).start()
+        return err.value.message
+
+    assert "control socket" in asyncio.run(scenario())

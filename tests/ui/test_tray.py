@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -73,3 +75,20 @@ def test_tray_icon_is_embedded_in_a_real_tray_with_the_state_line(qapp, qtbot):
         assert tray.menu_texts()[0] == "Logged in as a@b.c · 7 h 12 min left"
     finally:
         tray.hide()
+
+
+@pytest.mark.desktop
+def test_a_damaged_settings_file_is_reported_at_start(isolated_home, tmp_path):
+    settings = isolated_home / ".config" / "vouch-desktop" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("{broken")
+    runtime = tempfile.mkdtemp(prefix="vd-", dir="/tmp")  # AF_UNIX socket paths must stay short
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+    try:
+        result = subprocess.run([sys.executable, "-m", "vouch_desktop", "--quit-after", "0.5"], env=env,
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert result.returncode == 0, result.stderr
+    assert "settings file" in result.stderr and "was damaged" in result.stderr and "A copy was kept at" in result.stderr
+    assert [p.name.startswith("settings.json.corrupt-") for p in settings.parent.iterdir()] == [True]

@@ -42,6 +42,9 @@ class IpcServer:
         old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_REQUEST)
+        except OSError as exc:  # e.g. a runtime folder whose path is too long for a socket
+            raise VouchDesktopError(f"The command-line control socket {self.path} cannot be opened: {exc}.",
+                                    advice="Commands like 'vouch-desktop status' will not reach this app.") from exc
         finally:
             os.umask(old_umask)
 

@@ -74,11 +74,14 @@ def _from_v0(document: dict) -> dict:
     return document
 
 
+LoadedSettings = tuple[Settings, list[StoreProblem]]
+
+
 class SettingsStore:
     def __init__(self, paths: AppPaths) -> None:
         self._store = JsonDocumentStore(paths.settings_file, "settings", SCHEMA_VERSION, {0: _from_v0})
 
-    def load(self) -> tuple[Settings, list[StoreProblem]]:
+    def load(self) -> LoadedSettings:
         result = self._store.load()
         if result.data is None:
             return Settings(), result.problems

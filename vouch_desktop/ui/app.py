@@ -72,7 +72,8 @@ def run_gui(args: argparse.Namespace) -> int:
             world = stack.enter_context(DemoWorld())
             os.environ.update(world.env)
         paths = AppPaths.default().ensure()
-        configure_logging(paths.log_file, args.log_level or SettingsStore(paths).load()[0].log_level)
+        loaded_settings = SettingsStore(paths).load()
+        configure_logging(paths.log_file, args.log_level or loaded_settings[0].log_level)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
         tray_wait = float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "60" if args.autostart else "10"))
@@ -86,5 +87,5 @@ def run_gui(args: argparse.Namespace) -> int:
 
         from vouch_desktop.ui.composition import VouchDesktop
 
-        desktop = VouchDesktop(app, paths, args, world, tray=tray)
+        desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings)
         return qasync.run(desktop.run())

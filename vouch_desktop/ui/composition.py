@@ -27,7 +27,7 @@ from vouch_desktop.core.processes import ProcessRegistry
 from vouch_desktop.core.profiles import ProfileBook
 from vouch_desktop.core.rds_discovery import DatabaseDiscovery
 from vouch_desktop.core.session_monitor import SessionMonitor
-from vouch_desktop.core.settings import SettingsStore
+from vouch_desktop.core.settings import LoadedSettings, SettingsStore
 from vouch_desktop.core.ssh_config import SshConfigEditor
 from vouch_desktop.core.ssm_commands import find_tools
 from vouch_desktop.core.tunnels import TunnelManager
@@ -45,14 +45,16 @@ class VouchDesktop:
     """Owns the running app: builds the core services (the one place that does), then runs."""
 
     def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo=None,
-                 tray: TrayIcon | None = None) -> None:
+                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None) -> None:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
         self.ready = asyncio.Event()  # set once the tray shows the real state and commands are served
         app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
         settings_store = SettingsStore(paths)
-        settings, problems = settings_store.load()
+        # start-up read them already (for the log level): a second read would not see, nor report,
+        # a damaged file the first one moved aside
+        settings, problems = loaded_settings or settings_store.load()
         if demo is not None:
             from vouch_desktop.ui import demo_menu  # the demo world needs moto: only loaded for --demo
 
