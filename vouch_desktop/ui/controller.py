@@ -90,6 +90,7 @@ class Controller:
         self.diagnostics_window: DiagnosticsWindow | None = None
         self.login_dialog: LoginDialog | None = None
         self.profiles_window: ProfilesWindow | None = None
+        self._windows: list = []  # open dialogs, kept alive while visible
         self._background: list[asyncio.Task] = []
         tray = services.tray
         for section in (self.session_section, self.connect_section, self.tunnels_section, self.tools_section,
@@ -293,18 +294,16 @@ class Controller:
                 setup.clicked.connect(lambda: spawn(self.s.vouch.setup_aws(), what="vouch setup aws",
                                                     on_error=show_error(None, "vouch setup aws")))
             box.addButton(QMessageBox.StandardButton.Close)
-            box.show()
-            self._keep(box)
+            self._show(box)
             return
-        box = QMessageBox(QMessageBox.Icon.Information, "AWS access",
-                          f"AWS access works.\nRole: {identity.role}\nAccount: {identity.account}\n{identity.arn}")
-        box.show()
-        self._keep(box)
+        self._show(QMessageBox(QMessageBox.Icon.Information, "AWS access",
+                               f"AWS access works.\nRole: {identity.role}\nAccount: {identity.account}\n{identity.arn}"))
 
-    def _keep(self, widget) -> None:
-        widget.setParent(None)
-        self._windows = getattr(self, "_windows", [])
-        self._windows = [w for w in self._windows if w.isVisible()] + [widget]
+    def _show(self, window) -> None:
+        """Show a dialog and keep it alive while it is visible (the tray app has no main window)."""
+        window.setParent(None)
+        window.show()
+        self._windows = [w for w in self._windows if w.isVisible()] + [window]
 
     # ---------------------------------------------------------------- instances and connecting
     def show_browser(self) -> None:
@@ -332,9 +331,12 @@ class Controller:
             await self.browser.show_result(result)
         return result
 
+    @staticmethod
+    def draft_profile(instance: DiscoveredInstance) -> InstanceProfile:
+        return InstanceProfile(instance.name or instance.instance_id, instance.instance_id, instance.region)
+
     def connect_instance(self, instance: DiscoveredInstance) -> None:
-        self.connect_profile(InstanceProfile(instance.name or instance.instance_id, instance.instance_id,
-                                             instance.region))
+        self.connect_profile(self.draft_profile(instance))
 
     def connect_profile(self, profile: InstanceProfile) -> None:
         spawn(self._connect(profile), what=f"connect {profile.name}",
@@ -379,19 +381,14 @@ class Controller:
         QMessageBox.information(None, "SSH over SSM", f"Added to {path}." + (f"\nBackup: {backup}" if backup else ""))
 
     def save_instance_profile(self, instance: DiscoveredInstance) -> None:
-        draft = InstanceProfile(instance.name or instance.instance_id, instance.instance_id, instance.region)
-        dialog = InstanceProfileDialog(draft, self.s.settings.regions, self.s.profiles.add, self.browser,
-                                       title="Save instance profile")
-        dialog.show()
-        self._keep(dialog)
+        self._show(InstanceProfileDialog(self.draft_profile(instance), self.s.settings.regions, self.s.profiles.add,
+                                         title="Save instance profile"))
 
     def edit_instance(self, profile: InstanceProfile | None) -> None:
         draft = profile or InstanceProfile("", "", self.s.settings.regions[0])
         save = self.s.profiles.add if profile is None else (lambda new: self.s.profiles.update(profile.name, new))
-        dialog = InstanceProfileDialog(draft, self.s.settings.regions, save,
-                                       title="New instance profile" if profile is None else "Edit instance profile")
-        dialog.show()
-        self._keep(dialog)
+        self._show(InstanceProfileDialog(draft, self.s.settings.regions, save,
+                                         title="New instance profile" if profile is None else "Edit instance profile"))
 
     def show_profiles(self) -> None:
         if self.profiles_window is None:
@@ -409,12 +406,9 @@ class Controller:
     def edit_tunnel(self, profile: TunnelProfile | None) -> None:
         settings = self.s.settings
         draft = profile or TunnelProfile("", "", 5432, settings.regions[0])
-
         save = self.s.profiles.add if profile is None else (lambda new: self.s.profiles.update(profile.name, new))
-
         dialog = TunnelProfileDialog(draft, settings.regions, save, title="New tunnel" if profile is None else "Edit tunnel")
-        dialog.show()
-        self._keep(dialog)
+        self._show(dialog)
 
         async def fill_databases() -> None:
             endpoints, _ = await self.s.databases.discover(settings.aws_profile, settings.regions)
@@ -495,19 +489,12 @@ class Controller:
 
         spawn(run(), what="diagnostics", on_error=show_error(window, "Diagnostics"))
 
-    def _show(self, window) -> None:
-        window.show()
-        self._keep(window)
-
     def show_history(self) -> None:
         self._show(HistoryWindow(self.s.history, self.s.paths.log_dir))
 
     def show_settings(self) -> None:
-        window = SettingsWindow(self.s.settings, profiles=available_profiles(),
-                                terminals=registry(), save=self.apply_settings,
-                                test_terminal=self.test_terminal)
-        window.show()
-        self._keep(window)
+        self._show(SettingsWindow(self.s.settings, profiles=available_profiles(), terminals=registry(),
+                                  save=self.apply_settings, test_terminal=self.test_terminal))
 
     def apply_settings(self, new: Settings) -> None:
         errors = new.validate()

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QStandardItem
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vouch_desktop.core.history import KINDS, History
+from vouch_desktop.ui.tables import filtered_table
 
 KIND_LABELS = {"connect": "Connected", "login": "Logged in", "logout": "Logged out", "tunnel_start": "Tunnel up",
                "tunnel_stop": "Tunnel stopped", "tunnel_reconnect": "Tunnel reconnect",
@@ -40,18 +46,7 @@ class HistoryWindow(QWidget):
         for widget in (self.kind, self.search, refresh, logs):
             top.addWidget(widget)
         top.setStretch(1, 1)
-        self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.model, self.proxy, self.table = filtered_table(COLUMNS, self.search, self)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)

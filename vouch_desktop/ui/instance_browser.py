@@ -6,15 +6,22 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QStandardItem
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult
 from vouch_desktop.core.ssh_config import ssh_command_line
+from vouch_desktop.ui.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -46,21 +53,10 @@ class InstanceBrowser(QWidget):
             top.addWidget(widget)
         top.setStretch(0, 1)
 
-        self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)  # every column
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.model, self.proxy, self.table = filtered_table(COLUMNS, self.filter_edit, self)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _: self._act(self._connect))
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
