@@ -73,7 +73,7 @@ def test_session_life_cycle_and_control_endpoint(fake_aws):
     started = ssm.start_session(Target=target, DocumentName="AWS-StartPortForwardingSessionToRemoteHost",
                                 Parameters={"host": ["db.example.internal"], "portNumber": ["5432"],
                                             "localPortNumber": ["15432"]})
-    assert started["StreamUrl"].startswith(f"ws://127.0.0.1:{fake_aws.port}/v1/data-channel/{started['SessionId']}")
+    assert started["StreamUrl"] == fake_aws.agent.url_for(started["SessionId"])
     assert len(started["TokenValue"]) > 20
     with urllib.request.urlopen(f"{fake_aws.endpoint_url}/_vouch_demo/sessions/{started['SessionId']}") as reply:
         info = json.loads(reply.read())

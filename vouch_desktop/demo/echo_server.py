@@ -22,6 +22,7 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
+    request_queue_size = 128  # many clients connect at once through one tunnel
 
 
 class EchoServer:

@@ -8,9 +8,11 @@ Which instances are SSM-managed is read from EC2 through the public API (the sam
 instance with the tag ``vouch-demo:ssm-agent = online`` runs an agent, which is "Online" while
 the instance runs and "ConnectionLost" otherwise.
 
-Where a port-forwarding session's bytes really go is a route table (``add_route``): the fake
-``session-manager-plugin`` asks ``GET /_vouch_demo/sessions/<id>`` for its session, including the
-route, and exits when the session is terminated (``drop_session`` simulates a dropped session).
+Where a port-forwarding session's bytes really go is a route table (``add_route``). Both ends of a
+session use it: ``StartSession``'s ``StreamUrl`` points at a fake SSM agent (``fake_ssm_agent``: the
+real data channel protocol, for the built-in tunnel backend), and the fake ``session-manager-plugin``
+asks ``GET /_vouch_demo/sessions/<id>`` on the endpoint for its session, including the route.
+Both end when the session is terminated (``drop_session`` simulates a dropped session).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from werkzeug.serving import make_server
+
+from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
 
 MANAGED_TAG = "vouch-demo:ssm-agent"
 SHELL_DOCUMENTS = {"", "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand"}
@@ -74,6 +78,7 @@ class FakeAws:
         self._session: boto3.session.Session | None = None
         self._clients: dict[tuple[str, str, str], Any] = {}
         self.calls: list[str] = []  # the SSM actions answered here, in order (for tests)
+        self.agent = FakeSsmAgent(self._agent_target, self.drop_session, host=host)
 
     # ---- life cycle
     @property
@@ -81,6 +86,10 @@ class FakeAws:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> FakeAws:
+        self.agent.start()
+        return self._serve()
+
+    def _serve(self) -> FakeAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
         class QuietHandler(MotoRequestHandler):
@@ -96,6 +105,10 @@ class FakeAws:
         return self
 
     def stop(self) -> None:
+        self._stop_serving()
+        self.agent.stop()
+
+    def _stop_serving(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -105,11 +118,12 @@ class FakeAws:
             self._thread = None
 
     def restart(self) -> None:
-        """Stop and serve again on the same port (state kept): for network-fault tests."""
+        """Stop the API and serve it again on the same port (state kept): for network-fault tests.
+        The data channel endpoint (the fake agent) stays up, as ssmmessages is a separate service."""
         port = self.port
-        self.stop()
+        self._stop_serving()
         self._requested_port = port
-        self.start()
+        self._serve()
 
     def __enter__(self) -> FakeAws:
         return self.start()
@@ -167,10 +181,23 @@ class FakeAws:
             session = self._sessions.get(session_id)
             if session is None:
                 raise SsmError("DoesNotExistException", f"Session {session_id} does not exist.")
-            if session.status != "Terminated":
+            ending = session.status != "Terminated"
+            if ending:
                 session.status = "Terminated"
                 session.ended = datetime.now(timezone.utc).isoformat()
-            return session
+        if ending:
+            self.agent.end_session(session_id)
+        return session
+
+    def _agent_target(self, session_id: str) -> AgentTarget | None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None or session.status != "Connected":
+            return None
+        properties = {"portNumber": (session.parameters.get("portNumber") or [""])[0], "type": "LocalPortForwarding"}
+        if session.parameters.get("host"):
+            properties["host"] = session.parameters["host"][0]
+        return AgentTarget(session.token, properties, self.route_for(session))
 
     # ---- what the fake SSM calls need from EC2
     def ec2_instances(self, region: str) -> list[dict]:
@@ -323,8 +350,7 @@ class SsmSessionsMiddleware:
 
     def _session_reply(self, session: FakeSession) -> dict:
         return {"SessionId": session.session_id, "TokenValue": session.token,
-                "StreamUrl": f"ws://{self.fake.host}:{self.fake.port}/v1/data-channel/{session.session_id}"
-                             f"?role=publish_subscribe"}
+                "StreamUrl": self.fake.agent.url_for(session.session_id)}
 
     def terminate_session(self, body: dict, region: str) -> dict:
         session_id = str(body.get("SessionId", ""))

@@ -1,0 +1,152 @@
+"""The built-in client against the fake SSM agent over real websockets, to a real echo server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+import pytest
+
+from vouch_desktop.core.datachannel.port_forwarding import ForwardingError, PortForwardingSession
+from vouch_desktop.demo.echo_server import EchoServer
+from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
+
+TOKEN = "token-for-s-1"
+
+
+@pytest.fixture
+def agent():
+    with EchoServer() as echo:
+        routes = {"s-1": echo.address, "s-nowhere": None}
+        terminated: list[str] = []
+        agent = FakeSsmAgent(lambda sid: AgentTarget(TOKEN, {"portNumber": "5432", "type": "LocalPortForwarding"},
+                                                     routes[sid]) if sid in routes else None,
+                             terminated.append).start()
+        agent.terminated = terminated
+        yield agent
+        agent.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def echo(port: int, payload: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(payload)
+    await writer.drain()
+    got = await asyncio.wait_for(reader.readexactly(len(payload)), 20)
+    writer.close()
+    return got
+
+
+async def started(agent, session_id="s-1", token=TOKEN) -> PortForwardingSession:
+    session = PortForwardingSession(agent.url_for(session_id), token, free_port(), handshake_timeout=5)
+    await session.start()
+    return session
+
+
+def test_handshake_then_real_bytes_both_ways(agent):
+    async def scenario():
+        session = await started(agent)
+        assert session.agent_version == agent.version and session.multiplexed
+        payload = os.urandom(300_000)
+        assert await echo(session.local_port, payload) == payload
+        await session.close()
+        assert agent.terminated == ["s-1"]  # the TerminateSession flag reached the agent
+        assert "closed" in await session.wait_closed()
+
+    asyncio.run(scenario())
+
+
+def test_fifty_parallel_connections_through_one_session(agent):
+    async def scenario():
+        session = await started(agent)
+        payloads = [os.urandom(20_000 + i * 997) for i in range(50)]
+        results = await asyncio.gather(*(echo(session.local_port, p) for p in payloads))
+        assert results == payloads  # every connection got its own bytes back, byte for byte
+        assert agent.streams_forwarded == 50
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_lost_and_reordered_frames_are_recovered(agent):
+    agent.faults.drop_output.update({3, 9})
+    agent.faults.swap_output.update({5, 12})
+    agent.faults.ignore_input.update({2, 6})
+
+    async def scenario():
+        session = await started(agent)
+        for i in range(5):
+            payload = os.urandom(5_000)
+            assert await echo(session.local_port, payload) == payload, f"round {i}"
+        assert session.channel.stats.resent >= 2  # for the inputs the agent ignored
+        assert session.channel.stats.out_of_order >= 2
+        assert not (agent.faults.drop_output or agent.faults.swap_output or agent.faults.ignore_input)
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_old_agent_carries_one_connection_at_a_time(agent):
+    agent.version = "3.0.161.0"
+
+    async def scenario():
+        session = await started(agent)
+        assert not session.multiplexed
+        for payload in (b"first connection", b"second connection"):
+            assert await echo(session.local_port, payload) == payload
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_kms_encrypted_sessions_are_refused_with_advice(agent):
+    agent.faults.require_kms = True
+
+    async def scenario():
+        with pytest.raises(ForwardingError, match="KMS") as caught:
+            await started(agent)
+        assert caught.value.permanent and "AWS plugin" in caught.value.advice
+
+    asyncio.run(scenario())
+
+
+def test_a_wrong_token_is_refused(agent):
+    async def scenario():
+        with pytest.raises(ForwardingError, match="closed during the handshake"):
+            await started(agent, token="stolen")
+        with pytest.raises(ForwardingError, match="Cannot open"):
+            await PortForwardingSession("ws://127.0.0.1:1/v1/data-channel/x", TOKEN, free_port()).start()
+
+    asyncio.run(scenario())
+
+
+def test_the_agent_dropping_the_socket_ends_the_session(agent):
+    async def scenario():
+        session = await started(agent)
+        agent.drop_connections()
+        reason = await asyncio.wait_for(session.wait_closed(), 5)
+        assert "closed" in reason or "dropped" in reason
+        with pytest.raises(OSError):
+            await echo(session.local_port, b"gone")  # the local port closed with it
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_unreachable_destination_closes_that_connection_only(agent):
+    async def scenario():
+        session = await started(agent, "s-nowhere")
+        reader, writer = await asyncio.open_connection("127.0.0.1", session.local_port)
+        writer.write(b"hello?")
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        assert session.destination_errors == 1
+        await session.close()
+
+    asyncio.run(scenario())
