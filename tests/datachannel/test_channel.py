@@ -9,7 +9,14 @@ import pytest
 from tests.datachannel.memory_link import MemorySocket
 from vouch_desktop.core.datachannel.channel import ChannelClosed, DataChannel
 from vouch_desktop.core.datachannel.messages import (
-    INPUT_STREAM, OUTPUT_STREAM, PAUSE_PUBLICATION, START_PUBLICATION, ClientMessage, PayloadType, compact_json)
+    INPUT_STREAM,
+    OUTPUT_STREAM,
+    PAUSE_PUBLICATION,
+    START_PUBLICATION,
+    ClientMessage,
+    PayloadType,
+    compact_json,
+)
 from vouch_desktop.demo.fake_ssm_agent import FaultyLink, LinkFaults
 
 

@@ -9,8 +9,16 @@ import uuid
 import pytest
 
 from vouch_desktop.core.datachannel.messages import (
-    ClientMessage, Flag, PayloadType, ProtocolError, acknowledged_sequence, acknowledgement, flag_of, flag_payload,
-    open_data_channel_input)
+    ClientMessage,
+    Flag,
+    PayloadType,
+    ProtocolError,
+    acknowledged_sequence,
+    acknowledgement,
+    flag_of,
+    flag_payload,
+    open_data_channel_input,
+)
 
 MESSAGE_ID = uuid.UUID("00112233-4455-6677-8899-aabbccddeeff")
 

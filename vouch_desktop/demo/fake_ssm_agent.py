@@ -23,7 +23,14 @@ from typing import Callable
 
 from vouch_desktop.core.datachannel.channel import DataChannel
 from vouch_desktop.core.datachannel.messages import (
-    INPUT_STREAM, OUTPUT_STREAM, ClientMessage, Flag, PayloadType, compact_json, flag_of)
+    INPUT_STREAM,
+    OUTPUT_STREAM,
+    ClientMessage,
+    Flag,
+    PayloadType,
+    compact_json,
+    flag_of,
+)
 from vouch_desktop.core.datachannel.port_forwarding import MULTIPLEXING_AFTER, first_to_finish, version_tuple
 from vouch_desktop.core.datachannel.smux import SmuxSession, SmuxStream
 

@@ -17,8 +17,18 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Protocol
 
 from vouch_desktop.core.datachannel.messages import (
-    ACKNOWLEDGE, CHANNEL_CLOSED, PAUSE_PUBLICATION, START_PUBLICATION, ClientMessage, Flag, PayloadType,
-    ProtocolError, acknowledged_sequence, acknowledgement, flag_payload)
+    ACKNOWLEDGE,
+    CHANNEL_CLOSED,
+    PAUSE_PUBLICATION,
+    START_PUBLICATION,
+    ClientMessage,
+    Flag,
+    PayloadType,
+    ProtocolError,
+    acknowledged_sequence,
+    acknowledgement,
+    flag_payload,
+)
 
 log = logging.getLogger(__name__)
 

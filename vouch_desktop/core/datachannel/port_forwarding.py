@@ -15,8 +15,16 @@ import uuid
 
 from vouch_desktop.core.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
 from vouch_desktop.core.datachannel.messages import (
-    INPUT_STREAM, OUTPUT_STREAM, ClientMessage, Flag, PayloadType, ProtocolError, compact_json, flag_of,
-    open_data_channel_input)
+    INPUT_STREAM,
+    OUTPUT_STREAM,
+    ClientMessage,
+    Flag,
+    PayloadType,
+    ProtocolError,
+    compact_json,
+    flag_of,
+    open_data_channel_input,
+)
 from vouch_desktop.core.datachannel.smux import SmuxSession, SmuxStream
 from vouch_desktop.core.errors import VouchDesktopError
 
