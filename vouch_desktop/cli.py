@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true",
         help="run against a built-in fake AWS and a fake vouch CLI, in a temporary home",
     )
+    parser.add_argument(
+        "--demo-without-plugin", action="store_true",
+        help="the demo with no session-manager-plugin on PATH: tunnels use the built-in backend",
+    )
     # started by the session at login: wait longer for the panel's tray to appear
     parser.add_argument("--autostart", action="store_true", help=argparse.SUPPRESS)
     # for smoke tests and benchmarks: quit by itself after this many seconds once ready

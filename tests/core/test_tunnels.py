@@ -13,6 +13,7 @@ import pytest
 
 from vouch_desktop.core.aws import AwsSessions
 from vouch_desktop.core.processes import ProcessRegistry
+from vouch_desktop.core.tunnel_carriers import BUILTIN, PLUGIN
 from vouch_desktop.core.tunnels import Backoff, TunnelManager, TunnelState
 from vouch_desktop.demo.fake_aws import MANAGED_TAG
 
@@ -128,11 +129,12 @@ def test_killed_plugin_reconnects_and_carries_data_again(tunnel_world):
     asyncio.run(scenario())
 
 
-def test_dropped_session_reconnects(tunnel_world):
+@pytest.mark.parametrize("backend", ["plugin", "builtin"])
+def test_dropped_session_reconnects(tunnel_world, backend):
     fake_aws, target, plugin = tunnel_world
 
     async def scenario():
-        manager, _ = make_manager(plugin)
+        manager, _ = make_manager(plugin, backend=lambda: backend)
         await manager.start(Spec("orders", target))
         await wait_state(manager, "orders", TunnelState.UP)
         first_session = fake_aws.active_sessions()[0].session_id
@@ -170,15 +172,74 @@ def test_port_in_use_fails_at_once_naming_the_holder(tunnel_world):
         holder.close()
 
 
-def test_plugin_missing_fails_with_the_guides_message(tunnel_world):
+def test_plugin_missing_fails_with_the_guides_message_when_the_plugin_is_required(tunnel_world):
     fake_aws, target, _ = tunnel_world
 
     async def scenario():
-        manager, _ = make_manager(None)
+        manager, _ = make_manager(None, backend=lambda: "plugin")
         await manager.start(Spec("orders", target))
         status = await wait_state(manager, "orders", TunnelState.FAILED)
         assert status.reason == "SessionManagerPlugin is not found."
-        assert "Session Manager plugin" in status.advice
+        assert "Session Manager plugin" in status.advice and "built-in" in status.advice
+        assert fake_aws.active_sessions() == []
+
+    asyncio.run(scenario())
+
+
+def test_without_the_plugin_tunnels_use_the_built_in_backend(tunnel_world):
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        manager, events = make_manager(None)  # "auto" and no plugin installed
+        await manager.start(Spec("orders", target))
+        status = await wait_state(manager, "orders", TunnelState.UP)
+        assert status.backend == BUILTIN and status.summary.endswith("· built-in")
+        payload = os.urandom(200_000)
+        assert await roundtrip(status.local_port, payload) == payload
+        assert manager.pids() == [] and manager.engine.running  # no child process: the shared thread
+        assert fake_aws.agent.streams_forwarded >= 1
+        await manager.stop("orders")
+        assert fake_aws.active_sessions() == []
+        assert [k for k, _ in events] == ["tunnel_start", "tunnel_stop"]
+        await manager.stop_all()
+        assert not manager.engine.running
+
+    asyncio.run(scenario())
+
+
+def test_auto_prefers_an_installed_plugin_and_builtin_can_be_forced(tunnel_world):
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        choice = {"backend": "auto"}
+        manager, _ = make_manager(plugin, backend=lambda: choice["backend"])
+        await manager.start(Spec("orders", target))
+        assert (await wait_state(manager, "orders", TunnelState.UP)).backend == PLUGIN
+        await manager.stop("orders")
+        choice["backend"] = "builtin"
+        await manager.start(Spec("orders", target))
+        status = await wait_state(manager, "orders", TunnelState.UP)
+        assert status.backend == BUILTIN and manager.pids() == []
+        assert await roundtrip(status.local_port, b"forced") == b"forced"
+        await manager.stop_all()
+
+    asyncio.run(scenario())
+
+
+def test_built_in_tunnel_reconnects_when_the_agent_drops_the_socket(tunnel_world):
+    fake_aws, target, _ = tunnel_world
+
+    async def scenario():
+        manager, events = make_manager(None)
+        await manager.start(Spec("orders", target))
+        first = await wait_state(manager, "orders", TunnelState.UP)
+        fake_aws.agent.drop_connections()
+        await wait_state(manager, "orders", TunnelState.RECONNECTING, timeout=5)
+        again = await wait_state(manager, "orders", TunnelState.UP, timeout=10)
+        assert again.local_port == first.local_port
+        assert await roundtrip(again.local_port, b"after the drop") == b"after the drop"
+        assert "tunnel_reconnect" in [k for k, _ in events]
+        await manager.stop_all()
 
     asyncio.run(scenario())
 

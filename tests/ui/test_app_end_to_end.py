@@ -26,12 +26,13 @@ from vouch_desktop.ui.composition import VouchDesktop
 pytestmark = pytest.mark.desktop
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
+@pytest.fixture(params=[True], ids=["with-plugin"])
+def demo(request, tmp_path, monkeypatch):
+    """The demo world, as --demo sets it up (parametrize with False for --demo-without-plugin)."""
     runtime = tempfile.mkdtemp(prefix="vd-", dir="/tmp")  # its own control socket; AF_UNIX paths stay short
     os.chmod(runtime, 0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
-    world = DemoWorld(root=tmp_path / "demo").start()
+    world = DemoWorld(root=tmp_path / "demo", with_plugin=request.param).start()
     for key, value in world.env.items():
         monkeypatch.setenv(key, value)
     yield world
@@ -161,3 +162,28 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
         for proc in psutil.process_iter(["name", "cmdline"]):
             if proc.info["name"] == "xterm" and web1 in " ".join(proc.info["cmdline"] or []):
                 proc.kill()
+
+
+@pytest.mark.parametrize("demo", [False], ids=["without-plugin"], indirect=True)
+def test_without_the_plugin_a_saved_rds_tunnel_runs_on_the_built_in_backend(qapp, qloop, demo):
+    assert shutil.which("session-manager-plugin", path=demo.env["PATH"]) is None
+    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+    controller = desktop.controller
+
+    async def scenario():
+        async with running(desktop):
+            assert controller.s.settings.tunnel_backend == "auto"
+            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
+            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
+            status = controller.s.tunnels.status("orders-db")
+            assert status.backend == "built-in" and controller.s.tunnels.pids() == []
+            payload = os.urandom(100_000)
+            assert await asyncio.to_thread(roundtrip, status.local_port, payload) == payload
+            controller.s.tray.menu.aboutToShow.emit()
+            tunnels_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Tunnels")
+            entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
+            assert entry.text().endswith("· built-in")
+        assert not controller.s.tunnels.engine.running  # the forwarding thread ended with the app
+
+    qloop.run_until_complete(scenario())
+    assert demo.fake_aws.active_sessions() == []

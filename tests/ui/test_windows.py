@@ -145,8 +145,11 @@ def test_settings_window_validates_beside_fields(qtbot):
     window.regions.setText("eu-west-1, us-east-1")
     window.lead.setValue(30)
     window.aws_profile.setCurrentText("work")
+    assert window.tunnel_backend.currentData() == "auto"
+    window.tunnel_backend.setCurrentIndex(window.tunnel_backend.findData("builtin"))
     window.try_save()
     assert saved[0].regions == ["eu-west-1", "us-east-1"] and saved[0].aws_profile == "work"
+    assert saved[0].tunnel_backend == "builtin"
 
 
 def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_path):

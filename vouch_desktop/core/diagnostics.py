@@ -15,7 +15,8 @@ from vouch_desktop.core.ssm_commands import ToolPaths
 from vouch_desktop.core.vouch_client import VouchClient
 
 PLUGIN_ADVICE = ("Install the Session Manager plugin for the AWS CLI and make sure it is on your PATH "
-                 "(or set its path in Settings).")
+                 "(or set its path in Settings). Shells and SSH need it; tunnels work without it "
+                 "(built-in backend).")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from vouch_desktop.core.validation import check_region, collect
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-TUNNEL_BACKENDS = ("auto", "plugin")
+TUNNEL_BACKENDS = ("auto", "plugin", "builtin")  # see core.tunnel_carriers
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Settings:
     plugin_path: str = ""  # empty: find session-manager-plugin on PATH
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
-    tunnel_backend: str = "auto"
+    tunnel_backend: str = "auto"  # the plugin when installed, else the built-in data channel
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:

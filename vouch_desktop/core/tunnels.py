@@ -1,9 +1,10 @@
-"""Port-forward tunnels that stay up: StartSession with boto3, the session-manager-plugin, reconnects.
+"""Port-forward tunnels that stay up: StartSession with boto3, a carrier for the bytes, reconnects.
 
 Each tunnel is one asyncio task that loops: wait for valid credentials → start an SSM session →
-run the plugin → confirm the local port accepts connections → "up" → when the plugin exits or the
-session drops, reconnect with backoff. Errors that another attempt cannot fix (access denied, a
-missing plugin, a port someone else holds) fail the tunnel for good, with the reason.
+hand it to a carrier (the session-manager-plugin or the built-in data channel, see
+core.tunnel_carriers) → confirm the local port accepts connections → "up" → when the carrier ends
+or the session drops, reconnect with backoff. Errors that another attempt cannot fix (access
+denied, a missing plugin, a port someone else holds) fail the tunnel for good, with the reason.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from vouch_desktop.core.aws import AccessDenied, AwsError, AwsSessions, NotLoggedIn, ProfileMissing, translate
+from vouch_desktop.core.datachannel.engine import ForwardingEngine
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
-from vouch_desktop.core.processes import ManagedProcess, ProcessRegistry
+from vouch_desktop.core.processes import ProcessRegistry
 from vouch_desktop.core.profiles import REMOTE_HOST_DOCUMENT
-from vouch_desktop.core.ssm_commands import SessionRequest, plugin_argv
+from vouch_desktop.core.ssm_commands import SessionRequest
+from vouch_desktop.core.tunnel_carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
 from vouch_desktop.core.validation import is_tag_filter
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ class TunnelStatus:
     advice: str = ""
     attempts: int = 0
     target: str = ""
+    backend: str = ""  # the carrier of the current session: "AWS plugin" or "built-in"
     since: float = field(default_factory=time.time)
 
     @property
@@ -72,28 +76,12 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        return {TunnelState.UP: f"up on {self.address}",
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…",
                 TunnelState.PAUSED: "paused: log in to resume",
                 TunnelState.FAILED: f"failed: {self.reason}",
                 TunnelState.STOPPED: "off"}[self.state]
-
-
-class TunnelError(VouchDesktopError):
-    """A tunnel could not start; ``permanent`` when trying again cannot help."""
-
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
-
-
-class PortInUse(TunnelError):
-    pass
-
-
-class PluginMissing(TunnelError):
-    pass
 
 
 @dataclass
@@ -140,25 +128,6 @@ def pick_free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def wait_until_accepting(port: int, process: ManagedProcess, timeout: float) -> None:
-    """The plugin says "Waiting for connections" before it really listens on some platforms: probe."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.returncode is not None:
-            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened")
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
-        except (OSError, asyncio.TimeoutError):
-            if time.monotonic() > deadline:
-                raise TunnelError(f"Local port {port} did not open within {timeout:.0f} s") from None
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return
-
-
 class Tunnel:
     def __init__(self, manager: TunnelManager, spec: TunnelSpec, aws_profile: str) -> None:
         self.manager = manager
@@ -166,14 +135,15 @@ class Tunnel:
         self.aws_profile = aws_profile
         self.local_port = spec.local_port or pick_free_port()  # fixed for the life of the tunnel
         self.status = TunnelStatus(spec.name, TunnelState.STARTING, self.local_port, target=spec.target)
-        self.process: ManagedProcess | None = None
+        self.carrier: Carrier | None = None
         self.session_id = ""
         self.task: asyncio.Task | None = None
         self.stopping = False
 
     def set(self, state: TunnelState, reason: str = "", advice: str = "", attempts: int | None = None) -> None:
         self.status = replace(self.status, state=state, reason=reason, advice=advice, since=time.time(),
-                              attempts=self.status.attempts if attempts is None else attempts)
+                              attempts=self.status.attempts if attempts is None else attempts,
+                              backend=self.carrier.name if self.carrier is not None else self.status.backend)
         self.manager.changed.emit(self.status)
 
     async def run(self) -> None:
@@ -232,15 +202,11 @@ class Tunnel:
                               document=document, parameters=parameters)
 
     async def start_once(self, first: bool) -> None:
-        plugin = self.manager.plugin_path()
-        if not plugin:
-            raise PluginMissing("SessionManagerPlugin is not found.",
-                                advice="Install the Session Manager plugin for the AWS CLI and make sure it is "
-                                       "on your PATH, or set its path in Settings.", permanent=True)
+        carrier = self.manager.choose_carrier()
         try:
             check_port_free(self.local_port)
         except PortInUse as exc:
-            # our own previous plugin may still be releasing the port: only the first start is final
+            # our own previous session may still be releasing the port: only the first start is final
             exc.permanent = first
             raise
         target = await self.manager.resolve_target(self.spec, self.aws_profile)
@@ -252,27 +218,17 @@ class Tunnel:
         except Exception as exc:
             raise translate(exc, profile=self.aws_profile, target=target, action="starting the tunnel session") from exc
         self.session_id = response["SessionId"]
-        endpoint = ssm.meta.endpoint_url
-        argv, env = plugin_argv(plugin, response, request, endpoint, use_env=self.manager.plugin_reads_env)
-        self.process = await self.manager.processes.spawn(argv, env=env, stdout=asyncio.subprocess.PIPE,
-                                                          stderr=asyncio.subprocess.PIPE)
-        await wait_until_accepting(self.local_port, self.process, self.manager.start_timeout)
+        self.carrier = carrier
+        await carrier.start(response, request, ssm.meta.endpoint_url, self.local_port)
 
     async def wait_for_end(self) -> str:
-        assert self.process is not None
-        stderr = self.process.stderr
-        tail = b""
-        if stderr is not None:
-            with contextlib.suppress(Exception):
-                tail = (await stderr.read())[-400:]
-        code = await self.process.wait()
-        detail = tail.decode(errors="replace").strip().splitlines()
-        return f"session-manager-plugin exited (code {code})" + (f": {detail[-1]}" if detail else "")
+        assert self.carrier is not None
+        return await self.carrier.wait_closed()
 
     async def cleanup(self) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            await process.stop()
+        carrier, self.carrier = self.carrier, None
+        if carrier is not None:
+            await carrier.stop()
         session_id, self.session_id = self.session_id, ""
         if session_id:
             ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
@@ -286,10 +242,12 @@ class TunnelManager:
                  resolve_tag_filter: Callable[[str, str, str], "asyncio.Future[list]"] | None = None,
                  record: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
-                 plugin_reads_env: bool = True) -> None:
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
         self.aws = aws
         self.processes = processes
         self.plugin_path = plugin_path
+        self.backend = backend
+        self.engine = ForwardingEngine()  # carries the built-in tunnels, started on first use
         self._resolve_tag_filter = resolve_tag_filter
         self._record = record
         self.backoff = backoff or Backoff()
@@ -335,7 +293,14 @@ class TunnelManager:
         return [t.status for t in self._tunnels.values()]
 
     def pids(self) -> list[int]:
-        return [t.process.pid for t in self._tunnels.values() if t.process is not None]
+        """The plugin processes of the tunnels (built-in tunnels have none)."""
+        return [pid for t in self._tunnels.values() if t.carrier is not None and (pid := t.carrier.pid) is not None]
+
+    def choose_carrier(self) -> Carrier:
+        choice = self.backend()
+        return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
+                              processes=self.processes, engine=self.engine,
+                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout)
 
     # ---- control
     async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:
@@ -364,13 +329,14 @@ class TunnelManager:
 
     async def stop_all(self) -> None:
         await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)))
+        self.engine.stop()
 
     async def reconnect_all(self, reason: str) -> None:
         """After a resume from sleep or a network change the sessions are likely dead: restart them."""
         for tunnel in self._tunnels.values():
-            if tunnel.status.state is TunnelState.UP and tunnel.process is not None:
+            if tunnel.status.state is TunnelState.UP and tunnel.carrier is not None:
                 log.info("restarting tunnel %s: %s", tunnel.spec.name, reason)
-                await tunnel.process.stop()
+                await tunnel.carrier.stop()
         self.wake()
 
     async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:

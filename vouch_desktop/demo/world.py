@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from vouch_desktop.core.ssm_commands import PLUGIN_NAME
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_aws import FakeAws
 from vouch_desktop.demo.fake_vouch_config import FakeVouchState
@@ -24,8 +25,10 @@ DEMO_SESSION_SECONDS = 20 * 60  # short, so the expiry warning (15 min before) s
 
 
 class DemoWorld:
-    def __init__(self, root: Path | None = None, session_seconds: int = DEMO_SESSION_SECONDS) -> None:
+    def __init__(self, root: Path | None = None, session_seconds: int = DEMO_SESSION_SECONDS,
+                 with_plugin: bool = True) -> None:
         self._own_root = root is None
+        self.with_plugin = with_plugin  # without it, no session-manager-plugin is on PATH: built-in tunnels
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="vouch-desktop-demo-"))
         self.session_seconds = session_seconds
         self.home = self.root / "home"
@@ -63,11 +66,26 @@ class DemoWorld:
             "AWS_SHARED_CREDENTIALS_FILE": str(self.home / ".aws" / "credentials"),
             "AWS_PROFILE": DEMO_PROFILE,
             "AWS_ENDPOINT_URL": self.fake_aws.endpoint_url,
-            "PATH": os.pathsep.join([str(demo_bin_dir()), os.environ.get("PATH", "")]),
+            "PATH": os.pathsep.join([str(self._bin_dir()), *self._user_path()]),
             "VOUCH_DEMO_STATE_DIR": str(self.vouch_state.dir),
             "VOUCH_DESKTOP_DEMO": "1",
         }
         return self
+
+    def _bin_dir(self) -> Path:
+        if self.with_plugin:
+            return demo_bin_dir()
+        only_vouch = self.root / "bin"
+        only_vouch.mkdir(exist_ok=True)
+        if not (only_vouch / "vouch").exists():
+            (only_vouch / "vouch").symlink_to(fake_vouch_path())
+        return only_vouch
+
+    def _user_path(self) -> list[str]:
+        folders = [f for f in os.environ.get("PATH", "").split(os.pathsep) if f]
+        if self.with_plugin:
+            return folders
+        return [f for f in folders if not shutil.which(PLUGIN_NAME, path=f)]  # not even a real one
 
     @property
     def regions(self) -> list[str]:

@@ -61,6 +61,7 @@ def hand_over_to_running_app(socket: Path) -> bool:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    args.demo = args.demo or args.demo_without_plugin
     if hand_over_to_running_app(AppPaths.default().socket_path(demo=args.demo)):
         return 0
     with contextlib.ExitStack() as stack:
@@ -69,7 +70,7 @@ def run_gui(args: argparse.Namespace) -> int:
             print("vouch-desktop: starting the demo world (fake AWS, fake vouch)…", flush=True)
             from vouch_desktop.demo.world import DemoWorld
 
-            world = stack.enter_context(DemoWorld())
+            world = stack.enter_context(DemoWorld(with_plugin=not args.demo_without_plugin))
             os.environ.update(world.env)
         paths = AppPaths.default().ensure()
         loaded_settings = SettingsStore(paths).load()

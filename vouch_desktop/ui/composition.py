@@ -78,7 +78,10 @@ class VouchDesktop:
             monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60),
             key_detector=demo_menu.DemoKeyDetector(demo.vouch_state) if demo is not None else Fido2KeyDetector(),
             discovery=discovery, databases=DatabaseDiscovery(aws),
-            tunnels=TunnelManager(aws, processes, plugin_path=lambda: find_tools(settings.plugin_path).plugin,
+            # the settings of the moment (the settings window replaces them), not those at start-up
+            tunnels=TunnelManager(aws, processes,
+                                  plugin_path=lambda: find_tools(self.controller.s.settings.plugin_path).plugin,
+                                  backend=lambda: self.controller.s.settings.tunnel_backend,
                                   resolve_tag_filter=discovery.resolve,
                                   record=lambda kind, data: history.add(kind, **data)),
             ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
