@@ -1,9 +1,11 @@
-"""Throughput and connect latency through the app's tunnel path vs direct loopback, in one run.
+"""Throughput and connect latency of both tunnel backends vs direct loopback, in one run.
 
     .venv/bin/python benchmarks/tunnel_throughput.py [--megabytes 64] [--connects 200]
 
-The tunnel path is the real one: TunnelManager → StartSession (fake AWS) → session-manager-plugin
-(the demo's, which forwards real bytes) → an echo server standing in for the database.
+Both paths are the app's real ones: TunnelManager → StartSession (fake AWS) → either the demo's
+session-manager-plugin (a process that relays real bytes over local TCP) or the built-in backend
+(the SSM data channel over a websocket to the fake SSM agent, smux-multiplexed) → an echo server
+standing in for the database.
 """
 
 from __future__ import annotations
@@ -81,11 +83,34 @@ async def connect_latency(port: int, count: int) -> float:
     return statistics.median(samples) * 1000
 
 
+@dataclass
+class Figures:
+    start_ms: float
+    mbps: float
+    connect_ms: float
+
+
+async def measure_tunnel(aws: FakeAws, bastion: str, backend: str, total: int, connects: int) -> Figures:
+    manager = TunnelManager(AwsSessions(), ProcessRegistry(), plugin_path=lambda: str(fake_plugin_path()),
+                            backend=lambda: backend)
+    started = time.perf_counter()
+    await manager.start(Spec(f"bench-{backend}", bastion))
+    while manager.status(f"bench-{backend}").state is not TunnelState.UP:
+        await asyncio.sleep(0.01)
+    start_ms = (time.perf_counter() - started) * 1000
+    port = manager.status(f"bench-{backend}").local_port
+    try:
+        return Figures(start_ms, await throughput(port, total), await connect_latency(port, connects))
+    finally:
+        await manager.stop_all()
+
+
 async def main(megabytes: int, connects: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="vouch-bench-"))
     (home / "config").write_text("[profile bench]\nregion = eu-west-1\n")
     (home / "credentials").write_text("[bench]\naws_access_key_id = x\naws_secret_access_key = x\n")
     os.environ.update(AWS_CONFIG_FILE=str(home / "config"), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"))
+    total = megabytes * 1024 * 1024
     with FakeAws() as aws, EchoServer() as echo:
         os.environ["AWS_ENDPOINT_URL"] = aws.endpoint_url
         bastion = aws.client("ec2").run_instances(
@@ -93,23 +118,17 @@ async def main(megabytes: int, connects: int) -> None:
             TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": MANAGED_TAG, "Value": "online"}]}],
         )["Instances"][0]["InstanceId"]
         aws.add_route("db.bench.internal", 5432, echo.address)
-        manager = TunnelManager(AwsSessions(), ProcessRegistry(), plugin_path=lambda: str(fake_plugin_path()))
-        started = time.perf_counter()
-        await manager.start(Spec("bench", bastion))
-        while manager.status("bench").state is not TunnelState.UP:
-            await asyncio.sleep(0.01)
-        tunnel_start = time.perf_counter() - started
-        port = manager.status("bench").local_port
-        total = megabytes * 1024 * 1024
-        direct_mbps, tunnel_mbps = await throughput(echo.port, total), await throughput(port, total)
-        direct_ms, tunnel_ms = await connect_latency(echo.port, connects), await connect_latency(port, connects)
-        await manager.stop_all()
+        direct = Figures(0.0, await throughput(echo.port, total), await connect_latency(echo.port, connects))
+        plugin = await measure_tunnel(aws, bastion, "plugin", total, connects)
+        builtin = await measure_tunnel(aws, bastion, "builtin", total, connects)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
-    print(f"tunnel start (StartSession → plugin → port accepting): {tunnel_start * 1000:.0f} ms")
-    print(f"throughput, {megabytes} MiB echoed: direct {direct_mbps:.0f} MB/s, tunnel {tunnel_mbps:.0f} MB/s, "
-          f"ratio tunnel/direct {tunnel_mbps / direct_mbps:.2f}")
-    print(f"connect + 1-byte round trip, median of {connects}: direct {direct_ms:.2f} ms, tunnel {tunnel_ms:.2f} ms, "
-          f"ratio tunnel/direct {tunnel_ms / direct_ms:.1f}")
+    print(f"{'figure':<44}{'direct':>10}{'plugin':>10}{'built-in':>10}{'built-in/direct':>17}")
+    print(f"{'throughput, ' + str(megabytes) + ' MiB echoed (MB/s)':<44}{direct.mbps:>10.0f}{plugin.mbps:>10.0f}"
+          f"{builtin.mbps:>10.0f}{builtin.mbps / direct.mbps:>17.2f}")
+    print(f"{'connect + 1-byte round trip, median (ms)':<44}{direct.connect_ms:>10.2f}{plugin.connect_ms:>10.2f}"
+          f"{builtin.connect_ms:>10.2f}{builtin.connect_ms / direct.connect_ms:>17.1f}")
+    print(f"{'tunnel start: StartSession → port accepting (ms)':<44}{'—':>10}{plugin.start_ms:>10.0f}"
+          f"{builtin.start_ms:>10.0f}")
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ def test_the_agent_can_pause_and_resume_the_client():
 
 def test_a_full_send_buffer_waits_for_acknowledgements():
     async def scenario():
-        ends = Ends(capacity=4)
+        ends = Ends(window=4)
         ends.tasks[1].cancel()  # the agent reads nothing for now
         for data in payloads(4):
             await ends.client.send(PayloadType.OUTPUT, data)

@@ -56,6 +56,10 @@ def test_handshake_then_real_bytes_both_ways(agent):
         payload = os.urandom(300_000)
         assert await echo(session.local_port, payload) == payload
         await session.close()
+        for _ in range(100):  # the agent handles the flag on its own thread
+            if agent.terminated:
+                break
+            await asyncio.sleep(0.02)
         assert agent.terminated == ["s-1"]  # the TerminateSession flag reached the agent
         assert "closed" in await session.wait_closed()
 
@@ -147,6 +151,27 @@ def test_an_unreachable_destination_closes_that_connection_only(agent):
         assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
         assert session.destination_errors == 1
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_both_directions_busy_at_once_do_not_deadlock(agent):
+    """Megabytes up while megabytes come back: acknowledgements must keep flowing past the data."""
+    async def scenario():
+        session = await started(agent)
+        reader, writer = await asyncio.open_connection("127.0.0.1", session.local_port)
+        payload = os.urandom(6 * 1024 * 1024)
+
+        async def send() -> None:
+            writer.write(payload)
+            await writer.drain()
+
+        sending = asyncio.ensure_future(send())
+        received = await asyncio.wait_for(reader.readexactly(len(payload)), 60)
+        await sending
+        assert received == payload
+        writer.close()
         await session.close()
 
     asyncio.run(scenario())

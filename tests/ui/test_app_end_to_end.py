@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -183,6 +184,13 @@ def test_without_the_plugin_a_saved_rds_tunnel_runs_on_the_built_in_backend(qapp
             tunnels_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Tunnels")
             entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
             assert entry.text().endswith("· built-in")
+            # the settings window's choice applies from the next start, without a restart of the app
+            controller.apply_settings(dataclasses.replace(controller.s.settings, tunnel_backend="plugin"))
+            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), False)
+            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.STOPPED)
+            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
+            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.FAILED)
+            assert controller.s.tunnels.status("orders-db").reason == "SessionManagerPlugin is not found."
         assert not controller.s.tunnels.engine.running  # the forwarding thread ended with the app
 
     qloop.run_until_complete(scenario())

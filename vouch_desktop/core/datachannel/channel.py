@@ -5,6 +5,12 @@ gets, delivers them in sequence order (early ones wait in a buffer, repeats are 
 and dropped), and the sender resends whatever stays unacknowledged longer than the retransmission
 timeout, which follows the measured round-trip time as in TCP (RFC 6298, Karn's rule). The same
 class serves the client (sends ``input_stream_data``) and the fake agent (sends ``output_stream_data``).
+
+Reading never waits for the application: in-order messages go to a delivery task, so
+acknowledgements keep flowing while a slow consumer catches up (waiting there would deadlock two
+busy directions: each side's sends wait for acknowledgements the other cannot read). Memory stays
+bounded because beyond ``HIGH_WATER`` queued bytes a message is acknowledged only once delivered,
+which holds the sender at its window.
 """
 
 from __future__ import annotations
@@ -33,6 +39,12 @@ from vouch_desktop.core.datachannel.messages import (
 log = logging.getLogger(__name__)
 
 PAYLOAD_SIZE = 1024  # bytes of stream data per message, as the AWS plugin sends
+# messages sent and not yet acknowledged: enough for 20 MB/s at a 50 ms round trip, and few enough
+# that a queue of them drains well within the retransmission timeout (a longer queue would time out
+# and be resent whole: the AWS plugin avoids that by sleeping 1 ms per message)
+WINDOW = 1024
+EARLY_CAPACITY = 10_000  # messages kept that arrived ahead of a gap, as the plugin keeps
+HIGH_WATER = 4 * 1024 * 1024  # received bytes waiting for delivery before acknowledgements wait too
 MIN_RTO, MAX_RTO, CLOCK_GRANULARITY = 0.2, 1.0, 0.01
 
 
@@ -68,12 +80,12 @@ class ChannelStats:
 class DataChannel:
     def __init__(self, ws: WebSocket, *, outgoing: str, incoming: str,
                  on_message: Callable[[ClientMessage], Awaitable[None]],
-                 capacity: int = 10_000, resend_interval: float = 0.1, give_up_after: float = 60.0) -> None:
+                 window: int = WINDOW, resend_interval: float = 0.1, give_up_after: float = 60.0) -> None:
         self.ws = ws
         self.outgoing = outgoing
         self.incoming = incoming
         self.on_message = on_message
-        self.capacity = capacity
+        self.window = window
         self.resend_interval = resend_interval
         self.give_up_after = give_up_after
         self.stats = ChannelStats()
@@ -82,6 +94,9 @@ class DataChannel:
         self._expected = 0
         self._unacked: OrderedDict[int, _Unacked] = OrderedDict()
         self._early: dict[int, ClientMessage] = {}
+        self._deliveries: asyncio.Queue[ClientMessage] = asyncio.Queue()
+        self._queued_bytes = 0
+        self._withheld: set[int] = set()  # queued, acknowledged once delivered
         self._publishing = True  # the peer can pause us (pause_publication / start_publication)
         self._gate = asyncio.Event()
         self._gate.set()
@@ -121,9 +136,12 @@ class DataChannel:
     # ---- receiving
     async def run(self) -> str:
         """Read until the channel ends, resending what is not acknowledged; return why it ended."""
-        tasks = [asyncio.ensure_future(self._read()), asyncio.ensure_future(self._resend_loop())]
+        tasks = [asyncio.ensure_future(self._read()), asyncio.ensure_future(self._resend_loop()),
+                 asyncio.ensure_future(self._deliver_loop())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if not tasks[2].done():  # what arrived before the end still reaches the application
+                await asyncio.wait([asyncio.ensure_future(self._deliveries.join())], timeout=2.0)
         finally:
             for task in tasks:
                 task.cancel()
@@ -155,7 +173,7 @@ class DataChannel:
         self._update_gate()
 
     def _update_gate(self) -> None:
-        if self._ended is not None or (self._publishing and len(self._unacked) < self.capacity):
+        if self._ended is not None or (self._publishing and len(self._unacked) < self.window):
             self._gate.set()
         else:
             self._gate.clear()
@@ -177,23 +195,54 @@ class DataChannel:
 
     async def _stream_message(self, message: ClientMessage) -> None:
         sequence = message.sequence_number
-        await self._send_raw(acknowledgement(message).encode())
+        if sequence in self._withheld:
+            return  # a resend of a queued message: its acknowledgement follows its delivery
         if sequence < self._expected or sequence in self._early:
             self.stats.duplicates += 1
+            await self._acknowledge(message)
             return
         if sequence > self._expected:
-            if len(self._early) < self.capacity:
+            if len(self._early) < EARLY_CAPACITY:
                 self.stats.out_of_order += 1
                 self._early[sequence] = message
+                await self._acknowledge(message)
             return
-        await self._deliver(message)
+        if self._queued_bytes < HIGH_WATER:
+            await self._acknowledge(message)
+        else:
+            self._withheld.add(sequence)
+        self._queue(message)
         while self._expected in self._early:
-            await self._deliver(self._early.pop(self._expected))
+            self._queue(self._early.pop(self._expected))  # acknowledged when it came early
 
-    async def _deliver(self, message: ClientMessage) -> None:
+    def _queue(self, message: ClientMessage) -> None:
         self._expected += 1
-        self.stats.received += 1
-        await self.on_message(message)
+        self._queued_bytes += len(message.payload)
+        self._deliveries.put_nowait(message)
+
+    async def _acknowledge(self, message: ClientMessage) -> None:
+        await self._send_raw(acknowledgement(message).encode())
+
+    async def _deliver_loop(self) -> None:
+        try:
+            while True:
+                message = await self._deliveries.get()
+                try:
+                    await self.on_message(message)
+                    self.stats.received += 1
+                    self._queued_bytes -= len(message.payload)
+                    if message.sequence_number in self._withheld:
+                        self._withheld.discard(message.sequence_number)
+                        await self._acknowledge(message)
+                finally:
+                    self._deliveries.task_done()
+        except ChannelClosed as exc:
+            self._end(str(exc))
+        except ProtocolError as exc:
+            self._end(exc.message)
+        except Exception as exc:  # a fault of ours: end the channel with it rather than hang
+            log.exception("delivering a data channel message failed")
+            self._end(f"internal error: {type(exc).__name__}: {exc}")
 
     def _acknowledged(self, sequence: int) -> None:
         entry = self._unacked.pop(sequence, None)
