@@ -113,8 +113,10 @@ class ManagedProcess:
         return self.process.stdin
 
     async def wait(self) -> int:
+        """Wait for the leader to exit (and reap it). While others of its group live on, the group stays
+        registered, so that ``stop`` or the registry's ``stop_all`` still ends them."""
         code = await self.process.wait()
-        self._forget()
+        self._forget_unless_group_lives()
         return code
 
     async def stop(self, grace: float = 3.0) -> int:
@@ -122,15 +124,19 @@ class ManagedProcess:
         SIGKILL whatever is left of the group; always reaps the leader."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        # once the leader is reaped its pid may only be signalled while its group lives on (the
+        # number cannot be reused until then); an empty group is never signalled
+        if self.process.returncode is None or _group_alive(self.pid):
+            _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
         if self.process.returncode is None:
-            _signal_group(self.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
             except asyncio.TimeoutError:
                 log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
         while _group_alive(self.pid) and loop.time() < deadline:
             await asyncio.sleep(0.05)  # the rest of the group finishing its own clean shutdown
-        _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        if self.process.returncode is None or _group_alive(self.pid):
+            _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
         transport = getattr(self.process, "_transport", None)
@@ -142,6 +148,11 @@ class ManagedProcess:
     def _forget(self) -> None:
         if self._registry is not None:
             self._registry.forget(self)
+
+    def _forget_unless_group_lives(self) -> None:
+        """After the leader was reaped: forget it, unless others of its group are still running."""
+        if not _group_alive(self.pid):
+            self._forget()
 
 
 class ProcessRegistry:
@@ -198,7 +209,7 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
     except asyncio.CancelledError:
         await process.stop(grace=0.5)
         raise
-    process._forget()
+    process._forget_unless_group_lives()  # a helper it left behind is still stopped at quit
     return CompletedRun(tuple(argv), process.process.returncode or 0, out.decode(errors="replace"),
                         err.decode(errors="replace"))
 
