@@ -15,31 +15,10 @@ from botocore.exceptions import (
 
 from tests.core import test_tunnels
 from tests.core.test_tunnels import Spec, make_manager, roundtrip, wait_state
-from tests.fixtures.waiting import until
+from tests.fixtures.waiting import LoopWatch, until
 from vouch_desktop.core.aws import AwsSessions, AwsUnreachable, translate
 from vouch_desktop.core.discovery import InstanceDiscovery
 from vouch_desktop.core.tunnels import Backoff, TunnelState
-
-
-class LoopWatch:
-    """How late a 20 ms heartbeat on the event loop ran at worst: the longest stall (a figure, not asserted)."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self.beats = 0
-        self._task = asyncio.ensure_future(self._beat())
-
-    async def _beat(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.02)
-            self.longest = max(self.longest, loop.time() - before - 0.02)
-            self.beats += 1
-
-    async def close(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

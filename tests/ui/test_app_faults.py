@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from tests.core.test_reliability_faults import LoopWatch
+from tests.fixtures.waiting import LoopWatch
 from tests.ui import test_app_end_to_end
 from tests.ui.conftest import until
 from tests.ui.test_app_end_to_end import roundtrip, running
