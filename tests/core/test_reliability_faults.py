@@ -128,3 +128,26 @@ def test_plugin_killed_again_and_again_reconnects_each_time(tunnel_world, reliab
     reconnects = asyncio.run(scenario())
     assert reconnects >= kills  # each kill is recorded (drop) and each return (up)
     reliability(plugin_kills=kills, recovered=kills, history_reconnect_events=reconnects)
+
+
+def test_a_clock_jump_restarts_live_tunnels_on_the_same_ports(tunnel_world, reliability):
+    """After a suspend the sessions are likely dead: the monitor's clock-jump signal restarts them."""
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        manager, events = make_manager(plugin)
+        await manager.start(Spec("orders", target))
+        first = await wait_state(manager, "orders", TunnelState.UP)
+        [old_pid] = manager.pids()
+        await manager.reconnect_all("the clock jumped (resume from sleep)")  # what the controller calls
+        await until(lambda: manager.pids() not in ([], [old_pid])
+                    and manager.status("orders").state is TunnelState.UP, 20, what="the tunnel restarted")
+        again = manager.status("orders")
+        assert again.local_port == first.local_port
+        assert await roundtrip(again.local_port, b"after the jump") == b"after the jump"
+        await manager.stop_all()
+        return [k for k, _ in events].count("tunnel_reconnect")
+
+    reconnects = asyncio.run(scenario())
+    assert reconnects >= 1
+    reliability(tunnels_restarted=1, recovered=1)
