@@ -120,7 +120,9 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
             controller.login_dialog.pin_edit.setText(PIN)
             controller.login_dialog.submit()
-            await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
+            seen_during_login: set[str] = set()  # the process list, sampled while `vouch login` runs
+            await until(lambda: seen_during_login.update(children_argv())
+                        or controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
 
             # a saved tunnel toggled on from the tray carries bytes; the icon gets its badge
             controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
@@ -133,7 +135,7 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
             assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
             pids = controller.s.tunnels.pids()
-            argvs = children_argv()
+            argvs = sorted(seen_during_login) + children_argv()
         assert task.result() == 0  # quit cleanly
         return pids, argvs
 
@@ -156,6 +158,7 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
                 hits=len(file_hits) + len(argv_hits))
     assert file_hits == [] and argv_hits == []
     assert any("session-manager-plugin" in argv for argv in argvs)
+    assert any(" login --timeout " in argv for argv in argvs), argvs  # `vouch login` was seen running
 
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):
