@@ -121,3 +121,23 @@ def test_a_leader_that_exits_alone_is_forgotten_once_reaped():
         return registry.pids()
 
     assert asyncio.run(scenario()) == []
+
+
+def test_once_the_stragglers_are_gone_the_group_is_never_signalled(tmp_path):
+    """An empty group's number can be reused by anyone: it is not signalled, only forgotten."""
+    marker = tmp_path / "helper-stopped"
+
+    async def scenario():
+        registry = ProcessRegistry()
+        leader = await registry.spawn([sys.executable, "-c", EARLY_LEADER, str(marker)], stdout=asyncio.subprocess.PIPE)
+        helper = psutil.Process(int(await leader.stdout.readline()))
+        await leader.wait()
+        assert leader.group_is_ours() and registry.pids() == [leader.pid]
+        helper.kill()  # the straggler ends by itself (here: killed from outside)
+        helper.wait(5)
+        assert not leader.group_is_ours()
+        await registry.stop_all(grace=3)
+        return registry.pids()
+
+    assert asyncio.run(scenario()) == []
+
