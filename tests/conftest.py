@@ -15,6 +15,8 @@ import pytest  # noqa: E402
 pytest_plugins = [
     "tests.fixtures.fake_aws",
     "tests.fixtures.fake_vouch",
+    "tests.fixtures.processes",
+    "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 
 

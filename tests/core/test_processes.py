@@ -72,3 +72,72 @@ def test_run_times_out_and_kills():
         return "no timeout"
 
     assert "did not answer within 0.5 s" in asyncio.run(scenario())
+
+
+# the leader starts a helper in its group and exits at once, leaving the helper running
+EARLY_LEADER = """
+import subprocess, sys
+helper = subprocess.Popen([sys.executable, "-c", '''
+import signal, sys, time
+def done(*_):
+    open(sys.argv[1], "w").write("clean")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+print("ready", flush=True)
+time.sleep(60)
+''', sys.argv[1]], stdout=subprocess.PIPE, text=True)
+helper.stdout.readline()
+print(helper.pid, flush=True)
+"""
+
+
+def test_a_group_whose_leader_exited_on_its_own_is_still_stopped_at_quit(tmp_path):
+    marker = tmp_path / "helper-stopped"
+
+    async def scenario():
+        registry = ProcessRegistry()
+        leader = await registry.spawn([sys.executable, "-c", EARLY_LEADER, str(marker)], stdout=asyncio.subprocess.PIPE)
+        helper_pid = int(await leader.stdout.readline())
+        assert await leader.wait() == 0  # the leader is gone and reaped...
+        assert registry.pids() == [leader.pid]  # ...but its group lives on, so it stays registered
+        assert psutil.Process(helper_pid).status() != psutil.STATUS_ZOMBIE
+        await registry.stop_all(grace=3)
+        return helper_pid, registry.pids()
+
+    helper_pid, left = asyncio.run(scenario())
+    assert left == []
+    assert marker.read_text() == "clean"  # it got SIGTERM (and its grace), not only the final SIGKILL
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(helper_pid) and psutil.Process(helper_pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the helper outlived stop_all"
+        time.sleep(0.05)
+
+
+def test_a_leader_that_exits_alone_is_forgotten_once_reaped():
+    async def scenario():
+        registry = ProcessRegistry()
+        child = await registry.spawn([sys.executable, "-c", "pass"])
+        await child.wait()
+        return registry.pids()
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_once_the_stragglers_are_gone_the_group_is_never_signalled(tmp_path):
+    """An empty group's number can be reused by anyone: it is not signalled, only forgotten."""
+    marker = tmp_path / "helper-stopped"
+
+    async def scenario():
+        registry = ProcessRegistry()
+        leader = await registry.spawn([sys.executable, "-c", EARLY_LEADER, str(marker)], stdout=asyncio.subprocess.PIPE)
+        helper = psutil.Process(int(await leader.stdout.readline()))
+        await leader.wait()
+        assert leader.group_is_ours() and registry.pids() == [leader.pid]
+        helper.kill()  # the straggler ends by itself (here: killed from outside)
+        helper.wait(5)
+        assert not leader.group_is_ours()
+        await registry.stop_all(grace=3)
+        return registry.pids()
+
+    assert asyncio.run(scenario()) == []
+

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 import qasync
 
+from tests.fixtures.waiting import until  # noqa: F401 (the UI tests import it from here)
+
 
 @pytest.fixture
 def qloop(qapp):
@@ -16,11 +18,3 @@ def qloop(qapp):
     loop.run_until_complete(loop.shutdown_asyncgens())
     asyncio.set_event_loop(None)
     loop.close()
-
-
-async def until(predicate, timeout=15.0, interval=0.02):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)

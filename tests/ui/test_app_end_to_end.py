@@ -82,7 +82,16 @@ def scan_for_secrets(folders: list[Path], secrets: list[str]) -> list[str]:
     return hits
 
 
-def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, notifications):
+def children_argv() -> list[str]:
+    """The command lines of this process's children and their children: what `ps` shows anyone."""
+    argvs = []
+    for proc in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            argvs.append(" ".join(proc.cmdline()))
+    return argvs
+
+
+def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, notifications, reliability):
     demo.vouch_state.configure(pin=PIN, record_credentials=True)
     paths = AppPaths.default().ensure()
     desktop = VouchDesktop(qapp, paths, argparse.Namespace(quit_after=None), demo)
@@ -113,7 +122,9 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
             controller.login_dialog.pin_edit.setText(PIN)
             controller.login_dialog.submit()
-            await until(lambda: controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
+            seen_during_login: set[str] = set()  # the process list, sampled while `vouch login` runs
+            await until(lambda: seen_during_login.update(children_argv())
+                        or controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
 
             # a saved tunnel toggled on from the tray carries bytes; the icon gets its badge
             controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
@@ -126,10 +137,11 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
             assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
             pids = controller.s.tunnels.pids()
+            argvs = sorted(seen_during_login) + children_argv()
         assert task.result() == 0  # quit cleanly
-        return pids
+        return pids, argvs
 
-    pids = qloop.run_until_complete(scenario())
+    pids, argvs = qloop.run_until_complete(scenario())
     assert pids and not any(psutil.pid_exists(pid) for pid in pids)
     assert demo.fake_aws.active_sessions() == []
 
@@ -140,7 +152,15 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     assert len(secrets) >= 4
     folders = [paths.config_dir, paths.data_dir, paths.state_dir, paths.cache_dir, paths.log_dir]
     assert paths.log_file.exists() or any(f.exists() for f in folders)
-    assert scan_for_secrets([f for f in folders if f.exists()], secrets) == []
+    file_hits = scan_for_secrets([f for f in folders if f.exists()], secrets)
+    # and none in the process list while the tunnel was up (the plugin gets its token in its environment)
+    argv_hits = [f"{argv[:60]}: {s[:6]}…" for argv in argvs for s in secrets if s in argv]
+    files = {p for f in folders if f.exists() for p in f.rglob("*") if p.is_file()}
+    reliability(secrets_checked=len(secrets), files_scanned=len(files), command_lines_scanned=len(argvs),
+                hits=len(file_hits) + len(argv_hits))
+    assert file_hits == [] and argv_hits == []
+    assert any("session-manager-plugin" in argv for argv in argvs)
+    assert any(" login --timeout " in argv for argv in argvs), argvs  # `vouch login` was seen running
 
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):

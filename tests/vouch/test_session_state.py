@@ -71,7 +71,7 @@ class FakeClock:
         self.wall_now += seconds  # the monotonic clock stands still while suspended
 
 
-def test_monitor_walks_through_the_states_and_notices_a_suspend(fake_vouch):
+def test_monitor_walks_through_the_states_and_notices_a_suspend(fake_vouch, reliability):
     clock = FakeClock()
     fake_vouch.log_in(seconds=10**9)  # the fake's own session is long; the client's clock decides below
 
@@ -95,6 +95,7 @@ def test_monitor_walks_through_the_states_and_notices_a_suspend(fake_vouch):
         # 5 minutes to "expiring": a handful of wake-ups of at most 30 s, not a 1 s poll
         assert clock.wall() - T0 == pytest.approx(5 * 60, abs=1)
         assert max(clock.sleeps) <= 30 and len(clock.sleeps) <= 12
+        wake_ups = len(clock.sleeps)
         clock.suspend(3600)  # the laptop sleeps through the expiry
         while not jumps:
             await asyncio.sleep(0.01)
@@ -102,5 +103,7 @@ def test_monitor_walks_through_the_states_and_notices_a_suspend(fake_vouch):
         assert transitions[-1] == (SessionState.EXPIRING, SessionState.EXPIRED)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        reliability(clock_jump_s=3600, jumps_noticed=len(jumps), state_after_jump=transitions[-1][1].value,
+                    wake_ups_in_5_min=wake_ups)
 
     asyncio.run(scenario())

@@ -104,7 +104,7 @@ os.execv({fake_vouch.path!r}, [{fake_vouch.path!r}] + sys.argv[1:])
     assert client._status_args == ["status", "--json"]
 
 
-def test_a_hanging_cli_times_out_and_its_process_is_gone(fake_vouch):
+def test_a_hanging_cli_times_out_and_its_process_is_gone(fake_vouch, reliability):
     fake_vouch.configure(hang=True)
     client = VouchClient(fake_vouch.path, timeout=1.0)
     start = time.monotonic()
@@ -114,3 +114,7 @@ def test_a_hanging_cli_times_out_and_its_process_is_gone(fake_vouch):
     assert time.monotonic() - start < 8
     leftover = [p for p in psutil.Process().children(recursive=True) if p.pid not in children_before]
     assert leftover == []
+    fake_vouch.configure(hang=False)  # the fault ends: the same client answers again
+    fake_vouch.log_in(600)
+    assert status(client).authenticated is True
+    reliability(timeouts=1, leftover_processes=len(leftover), recovered=1)

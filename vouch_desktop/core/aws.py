@@ -15,8 +15,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError, ClientError, CredentialRetrievalError, EndpointConnectionError,
-    NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
+    BotoCoreError, ClientError, ConnectionError as BotoConnectionError, CredentialRetrievalError, HTTPClientError,
+    NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound, SSLError,
 )
 
 from vouch_desktop.core.errors import VouchDesktopError
@@ -51,6 +51,11 @@ class TargetNotConnected(AwsError):
     pass
 
 
+class AwsUnreachable(AwsError):
+    """The AWS endpoint could not be reached (no network, VPN down, connection refused or cut, time-out):
+    a fault outside AWS and the user's rights, so trying again later can succeed."""
+
+
 def available_profiles() -> list[str]:
     """The profiles in the user's AWS config and credentials files, as botocore reads them."""
     return sorted(botocore.session.Session().available_profiles)
@@ -82,10 +87,12 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
                         code="NoCredentials")
     if isinstance(exc, NoRegionError):
         return AwsError("No AWS region is set.", advice="Choose your regions in Settings.", code="NoRegion")
-    if isinstance(exc, EndpointConnectionError):
-        return AwsError(f"AWS could not be reached{where}.",
-                        advice="Check your network connection (and VPN), then try again.",
-                        code="EndpointConnectionError", detail=str(exc))
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)) and not isinstance(exc, SSLError):
+        # EndpointConnectionError (refused, no route, DNS), ConnectTimeoutError, ReadTimeoutError,
+        # ConnectionClosedError; a certificate problem (SSLError) is not cured by waiting
+        return AwsUnreachable(f"AWS could not be reached{where}.",
+                              advice="Check your network connection (and VPN), then try again.",
+                              code=type(exc).__name__, detail=str(exc))
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = error.get("Code", "")

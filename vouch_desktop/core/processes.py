@@ -64,24 +64,24 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)  # the child leads its own group (start_new_session)
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether any process (other than a zombie) is left in the group."""
+def _group_members(pgid: int) -> list:
+    """The processes left in the group, as psutil processes; zombies (such as a leader not reaped yet) aside."""
     if WINDOWS:
-        return False
+        return []
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
-        return False
+        return []
     import psutil
 
-    # the leader itself may be the only member left, as a zombie not reaped yet
+    members = []
     for proc in psutil.process_iter():
         try:
             if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
-                return True
+                members.append(proc)
         except (psutil.Error, OSError):
             continue  # gone meanwhile
-    return False
+    return members
 
 
 class ManagedProcess:
@@ -91,6 +91,7 @@ class ManagedProcess:
         self.process = process
         self.argv = tuple(argv)
         self._registry = registry
+        self._stragglers: list = []  # members of the group seen alive once the leader was reaped
 
     @property
     def pid(self) -> int:
@@ -113,24 +114,40 @@ class ManagedProcess:
         return self.process.stdin
 
     async def wait(self) -> int:
+        """Wait for the leader to exit (and reap it). While others of its group live on, the group stays
+        registered, so that ``stop`` or the registry's ``stop_all`` still ends them."""
         code = await self.process.wait()
-        self._forget()
+        self._forget_unless_group_lives()
         return code
+
+    def group_is_ours(self) -> bool:
+        """Whether the group may be signalled: always while the leader is not reaped (its pid, the group's
+        id, cannot be reused); after that only while a member we saw (same pid and start time) is still in
+        it, since an empty group's number can be reused by anyone."""
+        if self.process.returncode is None:
+            return True
+        if WINDOWS or not any(_still_in_group(p, self.pid) for p in self._stragglers):
+            return False
+        self._stragglers = _group_members(self.pid)  # proven ours: whatever is in it now is ours too
+        return True
 
     async def stop(self, grace: float = 3.0) -> int:
         """SIGTERM the group, give it up to ``grace`` s (the leader and whatever it started), then
         SIGKILL whatever is left of the group; always reaps the leader."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        if self.group_is_ours():
+            _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
         if self.process.returncode is None:
-            _signal_group(self.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
+                self._stragglers = _group_members(self.pid)
             except asyncio.TimeoutError:
                 log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
-        while _group_alive(self.pid) and loop.time() < deadline:
+        while loop.time() < deadline and self.group_is_ours():
             await asyncio.sleep(0.05)  # the rest of the group finishing its own clean shutdown
-        _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        if self.group_is_ours():
+            _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
         transport = getattr(self.process, "_transport", None)
@@ -142,6 +159,21 @@ class ManagedProcess:
     def _forget(self) -> None:
         if self._registry is not None:
             self._registry.forget(self)
+
+    def _forget_unless_group_lives(self) -> None:
+        """After the leader was reaped: forget it, unless others of its group are still running."""
+        self._stragglers = _group_members(self.pid)
+        if not self._stragglers:
+            self._forget()
+
+
+def _still_in_group(proc, pgid: int) -> bool:
+    import psutil
+
+    try:  # is_running() also compares the start time, so a reused pid is not taken for the member
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) == pgid
+    except (psutil.Error, OSError):
+        return False
 
 
 class ProcessRegistry:
@@ -179,8 +211,9 @@ class ProcessRegistry:
 
     def kill_all_now(self) -> None:
         """Synchronous last resort (atexit): SIGKILL every group still alive."""
-        for pid in list(self._live):
-            _signal_group(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        for process in list(self._live.values()):
+            if process.group_is_ours():
+                _signal_group(process.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         self._live.clear()
 
 
@@ -198,7 +231,7 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
     except asyncio.CancelledError:
         await process.stop(grace=0.5)
         raise
-    process._forget()
+    process._forget_unless_group_lives()  # a helper it left behind is still stopped at quit
     return CompletedRun(tuple(argv), process.process.returncode or 0, out.decode(errors="replace"),
                         err.decode(errors="replace"))
 

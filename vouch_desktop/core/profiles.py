@@ -10,7 +10,7 @@ from vouch_desktop.core.events import Event
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.validation import (
-    check_host, check_name, check_port, check_region, check_target, collect,
+    check_aws_profile, check_host, check_name, check_port, check_region, check_target, collect,
 )
 
 SCHEMA_VERSION = 1
@@ -40,7 +40,8 @@ class InstanceProfile:
                 raise ValidationError("ssh_user", f"'{self.ssh_user}' is not a valid user name.")
 
         return collect(lambda: check_name("name", self.name, "profile"), lambda: check_target("target", self.target),
-                       lambda: check_region("region", self.region), params, user)
+                       lambda: check_region("region", self.region), params, user,
+                       lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True))
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class TunnelProfile:
         return collect(lambda: check_name("name", self.name, "tunnel"), lambda: check_target("target", self.target),
                        lambda: check_region("region", self.region), document, host,
                        lambda: check_port("remote_port", self.remote_port),
-                       lambda: check_port("local_port", self.local_port, allow_zero=True), group)
+                       lambda: check_port("local_port", self.local_port, allow_zero=True), group,
+                       lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True))
 
 
 Profile = Union[InstanceProfile, TunnelProfile]

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from vouch_desktop.core.errors import ValidationError, ValidationErrors
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.store import JsonDocumentStore, StoreProblem
-from vouch_desktop.core.validation import check_region, collect
+from vouch_desktop.core.validation import check_aws_profile, check_region, collect
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -44,6 +44,7 @@ class Settings:
         def profile() -> None:
             if not self.aws_profile.strip():
                 raise ValidationError("aws_profile", "Choose the AWS profile that uses Vouch (usually 'vouch').")
+            check_aws_profile("aws_profile", self.aws_profile)
 
         def level() -> None:
             if self.log_level not in LOG_LEVELS:

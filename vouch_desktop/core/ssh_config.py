@@ -21,7 +21,7 @@ from vouch_desktop.core.errors import ValidationError
 BEGIN = "# >>> Added by Vouch Desktop: SSH over AWS Systems Manager >>>"
 END = "# <<< Added by Vouch Desktop <<<"
 SAMPLE_TARGETS = ("i-0123456789abcdef0", "mi-0123456789abcdef0")
-PROFILE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PROFILE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 _KEYWORD_RE = re.compile(r"^\s*(\w+)\s*(?:=\s*|\s+)(.*?)\s*$")
 
 

@@ -19,7 +19,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
-from vouch_desktop.core.aws import AccessDenied, AwsError, AwsSessions, NotLoggedIn, ProfileMissing, translate
+from vouch_desktop.core.aws import (
+    AccessDenied, AwsError, AwsSessions, AwsUnreachable, NotLoggedIn, ProfileMissing, translate,
+)
 from vouch_desktop.core.datachannel.engine import ForwardingEngine
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
@@ -78,7 +80,8 @@ class TunnelStatus:
     def summary(self) -> str:
         return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
                 TunnelState.STARTING: "starting…",
-                TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…",
+                TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
+                + (f" {self.reason}" if self.reason else ""),
                 TunnelState.PAUSED: "paused: log in to resume",
                 TunnelState.FAILED: f"failed: {self.reason}",
                 TunnelState.STOPPED: "off"}[self.state]
@@ -147,31 +150,38 @@ class Tunnel:
         self.manager.changed.emit(self.status)
 
     async def run(self) -> None:
-        failures = 0
+        failures = 0  # consecutive attempts that did not reach "up": they set the backoff
+        counted = 0  # those of them that count toward giving up (AWS out of reach does not)
         ever_up = False
+        reason = advice = ""
         while not self.stopping:
             if not self.manager.credentials_valid:
                 self.set(TunnelState.PAUSED, "waiting for a Vouch login")
                 await self.manager.wait_for_credentials()
                 continue
-            self.set(TunnelState.RECONNECTING if ever_up or failures else TunnelState.STARTING, attempts=failures)
+            # while retrying, the last failure stays on show: it says why the tunnel is not up
+            self.set(TunnelState.RECONNECTING if ever_up or failures else TunnelState.STARTING,
+                     reason if failures else "", advice if failures else "", attempts=failures)
+            unreachable = False
             try:
                 await self.start_once(first=not ever_up and failures == 0)
                 self.set(TunnelState.UP, attempts=0)
                 self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
-                ever_up, failures = True, 0
-                reason = await self.wait_for_end()
+                ever_up, failures, counted = True, 0, 0
+                reason, advice = await self.wait_for_end(), ""
             except TunnelError as exc:
                 if exc.permanent:
                     return self.fail(exc)
-                reason = exc.message
+                reason, advice = exc.message, exc.advice
             except (ProfileMissing, AccessDenied) as exc:
                 return self.fail(exc)
             except NotLoggedIn:
                 self.manager.credentials_valid = False
                 continue
+            except AwsUnreachable as exc:  # the network or AWS is down: keep trying until it is back
+                reason, advice, unreachable = exc.message, exc.advice, True
             except AwsError as exc:
-                reason = exc.message
+                reason, advice = exc.message, exc.advice
                 if exc.code in ("InvalidDocument", "ValidationException", "InvalidParameters"):
                     return self.fail(exc)
             finally:
@@ -179,10 +189,11 @@ class Tunnel:
             if self.stopping:
                 break
             failures += 1
-            if failures >= self.manager.backoff.max_failures:
-                return self.fail(TunnelError(f"gave up after {failures} attempts: {reason}"))
+            counted += 0 if unreachable else 1
+            if counted >= self.manager.backoff.max_failures:
+                return self.fail(TunnelError(f"gave up after {failures} attempts: {reason}", advice=advice))
             log.info("tunnel %s dropped (%s); reconnecting", self.spec.name, reason)
-            self.set(TunnelState.RECONNECTING, reason, attempts=failures)
+            self.set(TunnelState.RECONNECTING, reason, advice, attempts=failures)
             self.manager.record("tunnel_reconnect", self, reason)
             await self.manager.sleep(self.manager.backoff.delay(failures))
         self.set(TunnelState.STOPPED)

@@ -8,11 +8,11 @@ from functools import lru_cache
 
 from vouch_desktop.core.errors import ValidationError
 
-INSTANCE_ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
-TAG_FILTER_RE = re.compile(r"^[^=\s][^=]{0,127}=[^=]{1,256}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
-NAME_RE = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,64}$")
-HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+INSTANCE_ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}\Z")
+TAG_FILTER_RE = re.compile(r"^[^=\s][^=]{0,127}=[^=]{1,256}\Z")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}\Z")
+NAME_RE = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,64}\Z")
+HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +35,17 @@ def check_name(field: str, name: str, what: str) -> None:
         raise ValidationError(field, f"The {what} name must not start or end with spaces.")
     if not NAME_RE.match(name):
         raise ValidationError(field, f"The {what} name must be 1–64 characters, without control characters or slashes.")
+
+
+def check_aws_profile(field: str, name: str, *, optional: bool = False) -> None:
+    """``optional``: "" stands for the profile chosen in Settings."""
+    if optional and not name:
+        return
+    # botocore reads `[profile NAME]` without spaces; and it follows `--profile` on the command lines
+    # we build, so it must not look like an option
+    if not 0 < len(name) <= 128 or name.startswith("-") or not name.isprintable() or any(c.isspace() for c in name):
+        raise ValidationError(field, f"'{name}' is not an AWS profile name: up to 128 characters, without spaces "
+                                     "or control characters, not starting with '-'.")
 
 
 def is_tag_filter(target: str) -> bool:
@@ -62,6 +73,8 @@ def check_port(field: str, port: object, *, allow_zero: bool = False) -> int:
 def check_host(field: str, host: str) -> None:
     if not host:
         raise ValidationError(field, "Give the remote host, for example mydb.cluster-abc.eu-west-1.rds.amazonaws.com.")
+    if not host.isprintable() or any(c.isspace() for c in host):  # an IPv6 scope (%…) takes any text
+        raise ValidationError(field, f"{host!r} is not a valid host name or IP address.")
     try:
         ipaddress.ip_address(host)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vouch_desktop.core.ssm_commands import PLUGIN_NAME
@@ -39,6 +40,13 @@ class DemoWorld:
         self.vouch_state = FakeVouchState(self.root / "vouch-state")
 
     def start(self) -> DemoWorld:
+        try:
+            return self._start()
+        except BaseException:  # a failure or a signal half-way: remove what was made (servers, the temporary home)
+            self.stop()
+            raise
+
+    def _start(self) -> DemoWorld:
         for sub in (".config", ".local/share", ".local/state", ".cache", ".aws"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         (self.home / ".ssh").mkdir(mode=0o700, exist_ok=True)
@@ -92,10 +100,11 @@ class DemoWorld:
         return ["eu-west-1", "us-east-1", "eu-central-1"]
 
     def stop(self) -> None:
-        for server in self.databases:
-            server.stop()
+        # each server takes up to its poll interval (0.5 s) to notice the shutdown: stop them all at once
+        servers = [*self.databases, self.fake_aws]
+        with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="demo-stop") as pool:
+            list(pool.map(lambda server: server.stop(), servers))
         self.databases.clear()
-        self.fake_aws.stop()
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -4,12 +4,15 @@ once, and only then the rest of the app (ui/composition.py)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -22,6 +25,7 @@ from vouch_desktop.ui.tray import TrayIcon
 log = logging.getLogger(__name__)
 
 EXIT_NO_TRAY = 3
+QUIT_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")  # a logout or shutdown, Ctrl-C, the terminal closed
 NO_TRAY_MESSAGE = (
     "No system tray was found, and Vouch Desktop lives in the system tray.\n"
     "On GNOME, install and enable the AppIndicator extension "
@@ -64,6 +68,9 @@ def run_gui(args: argparse.Namespace) -> int:
     args.demo = args.demo or args.demo_without_plugin
     if hand_over_to_running_app(AppPaths.default().socket_path(demo=args.demo)):
         return 0
+    for name in QUIT_SIGNALS:  # until the event loop runs: unwind, so that the demo world is removed
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_during_start_up)
     with contextlib.ExitStack() as stack:
         world = None
         if args.demo:
@@ -89,4 +96,29 @@ def run_gui(args: argparse.Namespace) -> int:
         from vouch_desktop.ui.composition import VouchDesktop
 
         desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings)
-        return qasync.run(desktop.run())
+
+        async def main() -> int:
+            quit_on_signals(asyncio.get_running_loop(), desktop.request_quit)
+            return await desktop.run()
+
+        return qasync.run(main())
+
+
+
+
+def quit_on_signals(loop: asyncio.AbstractEventLoop, request_quit: Callable[[], None]) -> None:
+    """Quit the normal way (tunnels stopped, their sessions terminated, the demo world removed) on
+    the signals that otherwise end Python at once. The signal only wakes the loop (a wake-up fd),
+    so it is handled even while Qt waits for events."""
+    for name in QUIT_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            loop.add_signal_handler(sig, request_quit)
+        except (NotImplementedError, RuntimeError, ValueError) as exc:  # Windows, or not the main thread
+            log.info("cannot handle %s: %s", name, exc)
+
+
+def _exit_during_start_up(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -1,0 +1,116 @@
+"""App quits: the demo app started as its own process again and again, a tunnel brought up through
+the command line and carrying bytes, then quit, alternately with `vouch-desktop quit` over the
+control socket and with SIGTERM (what a logout or shutdown sends). Every time: exit status 0,
+0 processes left behind, the demo world's temporary home removed."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests import test_cli
+from tests.fixtures.processes import MARK_VARIABLE
+from tests.test_cli import cli
+from tests.ui.test_app_end_to_end import roundtrip
+from vouch_desktop.demo.paths import fake_plugin_path
+
+pytestmark = pytest.mark.desktop
+runtime_env = test_cli.runtime_env  # the command-line tests' own runtime folder (fixture), used as it is
+
+APP_CYCLES = 10  # half quit over the control socket, half by SIGTERM; ~5 s each on 2 cores
+
+
+def wait_for_line(log: Path, text: str, app: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert app.poll() is None, f"the app exited ({app.returncode}) before {text!r}:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"{text!r} not seen in {timeout} s:\n{log.read_text()}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def app_env(runtime_env, process_watch, tmp_path):
+    """The app's environment: its runtime folder, the orphan mark, and a temporary folder of its own
+    (where the demo world makes its home), which must be empty again after each quit."""
+    temp = tmp_path / "app-tmp"
+    temp.mkdir()
+    return dict(runtime_env, TMPDIR=str(temp), **{MARK_VARIABLE: process_watch.mark}), temp
+
+
+def start_app(env: dict, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen([sys.executable, "-m", "vouch_desktop", "--demo"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def test_app_start_tunnel_quit_cycles_leave_no_orphan_process(app_env, process_watch, reliability, tmp_path):
+    env, temp = app_env
+    plugin = str(fake_plugin_path())
+    quits = {"cli": 0, "sigterm": 0}
+    descendants_seen, carried = 0, 0
+    for n in range(APP_CYCLES):
+        log = tmp_path / f"app-{n}.log"
+        app = start_app(env, log)
+        try:
+            wait_for_line(log, "vouch-desktop: ready", app)
+            up = cli("--demo", "tunnel", "up", "orders-db", env=env)
+            assert up.returncode == 0 and " up " in up.stdout, up.stdout + up.stderr
+            port = int(re.search(r"localhost:(\d+)", up.stdout).group(1))
+            payload = f"cycle {n} ".encode() * 512
+            assert roundtrip(port, payload) == payload
+            carried += len(payload)
+            children = psutil.Process(app.pid).children(recursive=True)
+            assert [p for p in children if plugin in " ".join(p.cmdline())]  # the tunnel's plugin
+            descendants_seen += len(children)
+            how = "cli" if n % 2 == 0 else "sigterm"
+            if how == "cli":
+                assert cli("--demo", "quit", env=env).returncode == 0
+            else:
+                app.send_signal(signal.SIGTERM)
+            assert app.wait(timeout=30) == 0, log.read_text()
+            quits[how] += 1
+        finally:
+            if app.poll() is None:
+                app.kill()
+            app.wait()
+        assert "vouch_desktop.ui.composition: quitting" in log.read_text()  # the normal way out, both times
+        assert process_watch.leftovers(plugin) == []
+        assert list(temp.iterdir()) == []  # the demo world's temporary home is gone
+    reliability(app_cycles=APP_CYCLES, quit_by_cli=quits["cli"], quit_by_sigterm=quits["sigterm"],
+                tunnel_bytes_carried=carried, descendants_seen=descendants_seen,
+                orphan_processes=len(process_watch.leftovers(plugin)), temporary_files_left=len(list(temp.iterdir())))
+
+
+START_UP_POINTS = ("starting the demo world", "icon shown", "ready")
+
+
+def test_sigterm_during_start_up_leaves_nothing_behind(app_env, process_watch, reliability, tmp_path):
+    """A logout while the app is still starting: it ends at once, and still leaves no process and no
+    temporary home (status 143 while starting up, 0 once its event loop runs)."""
+    env, temp = app_env
+    codes = []
+    for n, point in enumerate(START_UP_POINTS):
+        log = tmp_path / f"start-{n}.log"
+        app = start_app(env, log)
+        try:
+            wait_for_line(log, point, app)
+            app.send_signal(signal.SIGTERM)
+            codes.append(app.wait(timeout=30))
+        finally:
+            if app.poll() is None:
+                app.kill()
+            app.wait()
+        assert codes[-1] in (0, 128 + signal.SIGTERM), log.read_text()
+        assert "Traceback" not in log.read_text()
+        assert process_watch.leftovers() == []
+        assert list(temp.iterdir()) == []
+    assert codes[-1] == 0  # once ready, the normal way out
+    reliability(signals_during_start_up=len(START_UP_POINTS), exit_codes="/".join(map(str, codes)),
+                orphan_processes=0, temporary_files_left=0)
