@@ -27,7 +27,7 @@ from vouch_desktop.core.processes import ProcessRegistry  # noqa: E402
 from vouch_desktop.core.tunnels import TunnelManager, TunnelState  # noqa: E402
 from vouch_desktop.demo.echo_server import EchoServer  # noqa: E402
 from vouch_desktop.demo.fake_aws import MANAGED_TAG, FakeAws  # noqa: E402
-from vouch_desktop.demo.paths import fake_plugin_path  # noqa: E402
+from vouch_desktop.demo.fake_tools import fake_plugin_path  # noqa: E402
 
 CHUNK = 256 * 1024
 

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-without-plugin", action="store_true",
         help="the demo with no session-manager-plugin on PATH: tunnels use the built-in backend",
     )
+    parser.add_argument("--self-check", action="store_true",
+                        help="check that this installation is whole (Qt plugins, keyring, AWS SDK, demo) and exit")
     # started by the session at login: wait longer for the panel's tray to appear
     parser.add_argument("--autostart", action="store_true", help=argparse.SUPPRESS)
     # for smoke tests and benchmarks: quit by itself after this many seconds once ready
@@ -83,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ssm-session"]:
         return ssm_session(argv[1:])
+    if argv[:1] == ["demo-tool"]:  # the demo's launchers for its fake vouch and plugin (demo/fake_tools.py)
+        from vouch_desktop.demo.fake_tools import run
+
+        return run(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.self_check:
+        from vouch_desktop.self_check import run
+
+        return run()
     if args.command:
         from vouch_desktop.commands import run_command
 

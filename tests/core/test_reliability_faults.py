@@ -48,7 +48,7 @@ def test_aws_stopped_and_restarted_under_a_live_tunnel(tunnel_world, reliability
         first = await wait_state(manager, "orders", TunnelState.UP)
         watch = LoopWatch()  # from the outage on
         outage = asyncio.get_running_loop().time()
-        fake_aws.stop()
+        fake_aws.stop_api()
         try:
             # the plugin loses the service, the tunnel goes back to reconnecting, and StartSession is refused
             await until(lambda: "AWS could not be reached" in manager.status("orders").reason, 30,
@@ -94,7 +94,7 @@ def test_discovery_while_aws_is_down_reports_every_region_then_recovers(aws_env,
 
     seed_demo_world(fake_aws)
     discovery = InstanceDiscovery(AwsSessions())
-    fake_aws.stop()
+    fake_aws.stop_api()
     try:
         down = asyncio.run(discovery.discover(aws_env, list(REGIONS)))
     finally:

@@ -19,7 +19,7 @@ from tests import test_cli
 from tests.fixtures.processes import MARK_VARIABLE
 from tests.test_cli import cli
 from tests.ui.test_app_end_to_end import roundtrip
-from vouch_desktop.demo.paths import fake_plugin_path
+from vouch_desktop.demo.fake_tools import PLUGIN
 
 pytestmark = pytest.mark.desktop
 runtime_env = test_cli.runtime_env  # the command-line tests' own runtime folder (fixture), used as it is
@@ -52,7 +52,7 @@ def start_app(env: dict, log: Path) -> subprocess.Popen:
 
 def test_app_start_tunnel_quit_cycles_leave_no_orphan_process(app_env, process_watch, reliability, tmp_path):
     env, temp = app_env
-    plugin = str(fake_plugin_path())
+    plugin = f"demo-tool {PLUGIN}"  # how the demo's launcher runs the fake plugin
     quits = {"cli": 0, "sigterm": 0}
     descendants_seen, carried = 0, 0
     for n in range(APP_CYCLES):

@@ -44,7 +44,7 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
             await until(lambda: tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
             port = tunnels.status("orders-db").local_port
             watch = LoopWatch()
-            demo.fake_aws.stop()
+            demo.fake_aws.stop_api()
             try:
                 await until(lambda: UNREACHABLE in tunnels.status("orders-db").reason, timeout=30,
                             what="the tunnel reports the outage")

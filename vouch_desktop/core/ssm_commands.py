@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass, field
+
+from vouch_desktop.core.own_command import own_command
 
 PLUGIN_NAME = "session-manager-plugin"
 RESPONSE_ENV = "AWS_SSM_START_SESSION_RESPONSE"
@@ -82,7 +83,7 @@ def session_command(req: SessionRequest, tools: ToolPaths) -> list[str]:
     the session with boto3 and hands it to the plugin (``vouch-desktop ssm-session``)."""
     if tools.aws:
         return aws_cli_argv(req, tools.aws)
-    argv = [sys.executable, "-m", "vouch_desktop", "ssm-session", "--target", req.target, "--region", req.region]
+    argv = [*own_command(), "ssm-session", "--target", req.target, "--region", req.region]
     if req.profile:
         argv += ["--profile", req.profile]
     if req.document:

@@ -94,12 +94,13 @@ class PluginCarrier:
         await wait_until_accepting(local_port, self.process, self.timeout)
 
     async def wait_closed(self) -> str:
-        assert self.process is not None
+        process = self.process  # stop() (a restart after a clock jump) may clear it meanwhile
+        assert process is not None
         tail = b""
-        if self.process.stderr is not None:
+        if process.stderr is not None:
             with contextlib.suppress(Exception):
-                tail = (await self.process.stderr.read())[-400:]
-        code = await self.process.wait()
+                tail = (await process.stderr.read())[-400:]
+        code = await process.wait()
         detail = tail.decode(errors="replace").strip().splitlines()
         return f"session-manager-plugin exited (code {code})" + (f": {detail[-1]}" if detail else "")
 
@@ -127,8 +128,9 @@ class BuiltinCarrier:
             raise TunnelError(exc.message, advice=exc.advice, permanent=exc.permanent) from None
 
     async def wait_closed(self) -> str:
-        assert self.session is not None
-        return await self.engine.call(self.session.wait_closed())
+        session = self.session
+        assert session is not None
+        return await self.engine.call(session.wait_closed())
 
     async def stop(self) -> None:
         session, self.session = self.session, None

@@ -105,10 +105,11 @@ class FakeAws:
         return self
 
     def stop(self) -> None:
-        self._stop_serving()
+        self.stop_api()
         self.agent.stop()
 
-    def _stop_serving(self) -> None:
+    def stop_api(self) -> None:
+        """An AWS outage, for fault tests: the API stops answering (``restart`` brings it back)."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -121,7 +122,7 @@ class FakeAws:
         """Stop the API and serve it again on the same port (state kept): for network-fault tests.
         The data channel endpoint (the fake agent) stays up, as ssmmessages is a separate service."""
         port = self.port
-        self._stop_serving()
+        self.stop_api()
         self._requested_port = port
         self._serve()
 

@@ -13,11 +13,10 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from vouch_desktop.core.ssm_commands import PLUGIN_NAME
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_aws import FakeAws
+from vouch_desktop.demo.fake_tools import PLUGIN, VOUCH, install_launchers
 from vouch_desktop.demo.fake_vouch_config import FakeVouchState
-from vouch_desktop.demo.paths import demo_bin_dir, fake_vouch_path
 from vouch_desktop.demo.seed import DemoInventory, seed_demo_world
 
 DEMO_PROFILE = "vouch-demo"
@@ -57,10 +56,11 @@ class DemoWorld:
             server = EchoServer().start()
             self.databases.append(server)
             self.fake_aws.add_route(host, port, server.address)
+        launchers = install_launchers(self.root / "bin", [VOUCH, PLUGIN] if self.with_plugin else [VOUCH])
         aws_config = self.home / ".aws" / "config"
         aws_config.write_text(
             f"[profile {DEMO_PROFILE}]\nregion = eu-west-1\n"
-            f'credential_process = "{fake_vouch_path()}" credential aws --role {DEMO_ROLE}\n',
+            f'credential_process = "{launchers[VOUCH]}" credential aws --role {DEMO_ROLE}\n',
             encoding="utf-8")
         self.vouch_state.configure(session_seconds=self.session_seconds, touch_seconds=1.5)
         self.vouch_state.log_in(self.session_seconds)
@@ -74,26 +74,17 @@ class DemoWorld:
             "AWS_SHARED_CREDENTIALS_FILE": str(self.home / ".aws" / "credentials"),
             "AWS_PROFILE": DEMO_PROFILE,
             "AWS_ENDPOINT_URL": self.fake_aws.endpoint_url,
-            "PATH": os.pathsep.join([str(self._bin_dir()), *self._user_path()]),
+            "PATH": os.pathsep.join([str(self.root / "bin"), *self._user_path()]),
             "VOUCH_DEMO_STATE_DIR": str(self.vouch_state.dir),
             "VOUCH_DESKTOP_DEMO": "1",
         }
         return self
 
-    def _bin_dir(self) -> Path:
-        if self.with_plugin:
-            return demo_bin_dir()
-        only_vouch = self.root / "bin"
-        only_vouch.mkdir(exist_ok=True)
-        if not (only_vouch / "vouch").exists():
-            (only_vouch / "vouch").symlink_to(fake_vouch_path())
-        return only_vouch
-
     def _user_path(self) -> list[str]:
         folders = [f for f in os.environ.get("PATH", "").split(os.pathsep) if f]
         if self.with_plugin:
             return folders
-        return [f for f in folders if not shutil.which(PLUGIN_NAME, path=f)]  # not even a real one
+        return [f for f in folders if not shutil.which(PLUGIN, path=f)]  # not even a real one
 
     @property
     def regions(self) -> list[str]:

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
+from vouch_desktop.core.own_command import own_command
+
 
 class Autostart(Protocol):
     def is_enabled(self) -> bool: ...
@@ -29,7 +31,5 @@ def autostart_for(platform: str = sys.platform, home: Path | None = None) -> Aut
 
 
 def launch_command() -> list[str]:
-    """How to start this app hidden in the tray at login: the frozen executable or this Python."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "--autostart"]
-    return [sys.executable, "-m", "vouch_desktop", "--autostart"]
+    """How to start this app hidden in the tray at login."""
+    return [*own_command(console=False), "--autostart"]

@@ -1,0 +1,98 @@
+"""``vouch-desktop --self-check``: is this installation whole? For packagers and support.
+
+A frozen app can be missing what only shows at run time: Qt's platform plugin, the SVG image
+plugin the tray icons need, keyring's backends (found through package metadata: without it keyring
+quietly falls back to its "fail" backend), botocore's service models and CA bundle, the demo's
+moto. Each check prints one line; the exit code is 1 when any failed.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+PLATFORM_PLUGINS = {"linux": "libqxcb.so", "darwin": "libqcocoa.dylib", "win32": "qwindows.dll"}
+SVG_PLUGINS = {"linux": "libqsvg.so", "darwin": "libqsvg.dylib", "win32": "qsvg.dll"}
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def qt_plugins() -> str:
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    platform = sys.platform if sys.platform in PLATFORM_PLUGINS else "linux"
+    wanted = [folder / "platforms" / PLATFORM_PLUGINS[platform], folder / "imageformats" / SVG_PLUGINS[platform]]
+    missing = [str(path.relative_to(folder)) for path in wanted if not path.exists()]
+    if missing:
+        raise CheckFailed(f"missing in {folder}: {', '.join(missing)}")
+    return ", ".join(path.name for path in wanted)
+
+
+def icons() -> str:
+    from vouch_desktop.core.resources import resource
+
+    names = [entry.name for entry in resource("icons").iterdir() if entry.name.endswith(".svg")]
+    if "app.svg" not in names:
+        raise CheckFailed("the icons in resources/icons are missing")
+    return f"{len(names)} icons"
+
+
+def keyring_backends() -> str:
+    import keyring
+
+    found = sorted(entry.name for entry in importlib.metadata.entry_points(group="keyring.backends"))
+    if not found:
+        raise CheckFailed("no backends found (keyring's package metadata is missing): it can only fail")
+    chosen = keyring.get_keyring()
+    return f"{type(chosen).__module__}.{type(chosen).__name__} in use; found {', '.join(found)}"
+
+
+def aws_sdk() -> str:
+    import botocore.httpsession
+    import botocore.session
+
+    session = botocore.session.get_session()
+    for service in ("ec2", "rds", "ssm", "sts"):
+        session.get_service_model(service)
+    if not Path(botocore.httpsession.get_cert_path(True)).is_file():
+        raise CheckFailed("botocore's CA bundle is missing: HTTPS to AWS would fail")
+    return "ec2, rds, ssm, sts models and the CA bundle"
+
+
+def yubikey_support() -> str:
+    import fido2.hid  # noqa: F401  (imports the platform's HID backend)
+
+    return f"fido2 {importlib.metadata.version('fido2')}"
+
+
+def demo() -> str:
+    from vouch_desktop.demo.fake_tools import TOOLS, demo_bin_dir
+
+    missing = [name for name in TOOLS if not (demo_bin_dir() / name).is_file()]
+    if missing or importlib.util.find_spec("moto") is None:
+        raise CheckFailed(f"the demo is incomplete: missing {', '.join(missing) or 'moto'}")
+    return "moto and the fake vouch and session-manager-plugin"
+
+
+CHECKS: list[tuple[str, Callable[[], str]]] = [
+    ("Qt plugins", qt_plugins), ("icons", icons), ("keyring", keyring_backends), ("AWS SDK", aws_sdk),
+    ("YubiKey", yubikey_support), ("demo", demo),
+]
+
+
+def run() -> int:
+    failed = 0
+    for name, check in CHECKS:
+        try:
+            line = f"ok    {name}: {check()}"
+        except Exception as exc:  # noqa: BLE001  (a broken bundle fails in any way: report it, go on)
+            failed += 1
+            line = f"FAIL  {name}: {exc}"
+        print(line, flush=True)
+    return 1 if failed else 0
