@@ -1,6 +1,7 @@
 """Start-up time, idle memory and idle wake-ups of the app against a bare PySide6 tray icon (the floor).
 
 Needs a display with a system tray:   scripts/with-desktop .venv/bin/python benchmarks/startup.py
+``--frozen dist/vouch-desktop/vouch-desktop`` also measures a PyInstaller build (scripts/build-linux does).
 Goals (issue 9): ≤ 1.5× the floor's time to the icon, ≤ 1.3× its memory, ≤ 1 wake-up per second idle.
 """
 
@@ -81,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--frozen", metavar="EXECUTABLE", help="also measure this frozen build of the app")
     options = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         sys.exit("needs a display with a system tray: scripts/with-desktop .venv/bin/python benchmarks/startup.py")
@@ -96,6 +98,10 @@ def main() -> None:
     print(f"ratios app/bare: icon {app['icon'] / floor['icon']:.2f}× (goal ≤ 1.5), "
           f"memory {app['rss_mb'] / floor['rss_mb']:.2f}× (goal ≤ 1.3), "
           f"ready {app['ready'] / floor['ready']:.2f}×; idle wake-ups {app['wakeups']:.2f}/s (goal ≤ 1)")
+    if options.frozen:
+        frozen = measure("frozen", [options.frozen], env, options.runs, options.idle_seconds)
+        print(f"ratios frozen/bare: icon {frozen['icon'] / floor['icon']:.2f}×, "
+              f"memory {frozen['rss_mb'] / floor['rss_mb']:.2f}×, ready {frozen['ready'] / floor['ready']:.2f}×")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
 
 
-def cli(*args, env, timeout=60):
-    return subprocess.run([sys.executable, "-m", "vouch_desktop", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+def cli(*args, env, timeout=60, app=None):
+    """Runs the app's command line: from this source tree, or ``app`` (an executable, e.g. a frozen build)."""
+    command = [app] if app else [sys.executable, "-m", "vouch_desktop"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.fixture

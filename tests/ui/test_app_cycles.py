@@ -44,10 +44,11 @@ def app_env(runtime_env, process_watch, tmp_path):
     return dict(runtime_env, TMPDIR=str(temp), **{MARK_VARIABLE: process_watch.mark}), temp
 
 
-def start_app(env: dict, log: Path) -> subprocess.Popen:
+def start_app(env: dict, log: Path, app: str | None = None) -> subprocess.Popen:
+    """The demo app, from this source tree or ``app`` (an executable, e.g. a frozen build), its output in ``log``."""
+    command = [app] if app else [sys.executable, "-m", "vouch_desktop"]
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "vouch_desktop", "--demo"], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen([*command, "--demo"], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def test_app_start_tunnel_quit_cycles_leave_no_orphan_process(app_env, process_watch, reliability, tmp_path):

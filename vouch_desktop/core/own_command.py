@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-WINDOWS_CONSOLE_EXE = "vouch-desktop-cli.exe"  # build.spec: the Windows build's console twin
+# build.spec: on Windows the frozen app has a windowed executable (the tray app) and a console twin
+WINDOWS_EXES = {False: "vouch-desktop.exe", True: "vouch-desktop-cli.exe"}
 
 
 def own_command(console: bool = True) -> list[str]:
     """The argv prefix that runs this app's command line: this Python with ``-m vouch_desktop``, or
     the frozen executable. On Windows the windowed executable has no standard streams, so whatever
-    needs them (a terminal, a pipe) gets the console one."""
+    needs them (a terminal, a pipe) gets the console one, and the rest (start at login) the windowed one."""
     if not getattr(sys, "frozen", False):
         return [sys.executable, "-m", "vouch_desktop"]
-    if console and os.name == "nt":
-        return [str(Path(sys.executable).with_name(WINDOWS_CONSOLE_EXE))]
+    if sys.platform == "win32":
+        return [str(Path(sys.executable).with_name(WINDOWS_EXES[console]))]
     return [sys.executable]

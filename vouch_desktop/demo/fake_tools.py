@@ -9,7 +9,6 @@ go through the same launchers.
 
 from __future__ import annotations
 
-import os
 import runpy
 import shlex
 import subprocess
@@ -45,7 +44,7 @@ def install_launchers(folder: Path, names: Iterable[str]) -> dict[str, Path]:
     launchers = {}
     for name in names:
         command = [*own_command(), "demo-tool", name]
-        if os.name == "nt":
+        if sys.platform == "win32":
             path = folder / f"{name}.cmd"
             path.write_text(f"@{subprocess.list2cmdline(command)} %*\r\n", encoding="utf-8")
         else:
