@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 # Widgets render offscreen; tests marked `desktop` run under Xvfb + a tray host (see .ci/run),
@@ -51,3 +52,11 @@ def isolated_home(tmp_path, monkeypatch):
                 "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test():
+    """Collect garbage when each test ends, so a socket, transport or process a test left open is
+    reported (ResourceWarning is an error here) against that test, not a random later one."""
+    yield
+    gc.collect()
