@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import vouch_desktop
@@ -53,3 +56,25 @@ def test_no_shell_true_anywhere(reliability):
                     hits.append(f"{path.relative_to(PACKAGE)}:{node.value.lineno}")
     reliability(files_checked=len(files), shell_true=len(hits))
     assert len(files) > 50 and hits == []
+
+
+def test_start_up_imports_only_what_the_icon_and_an_idle_app_need(isolated_home):
+    """Before the icon: no asyncio and no botocore, even with saved settings to validate; the running
+    app (composition root) leaves botocore's session and its models until AWS is first needed."""
+    from vouch_desktop.core.paths import AppPaths
+    from vouch_desktop.core.settings import Settings, SettingsStore
+
+    SettingsStore(AppPaths.default().ensure()).save(Settings(regions=["eu-west-1", "us-east-1"]))
+    probe = ("import sys\n"
+             "from vouch_desktop.core.paths import AppPaths\n"
+             "from vouch_desktop.core.settings import SettingsStore\n"
+             "import vouch_desktop.ui.app\n"
+             "settings, problems = SettingsStore(AppPaths.default()).load()\n"
+             "assert settings.regions == ['eu-west-1', 'us-east-1'] and not problems, problems\n"
+             "print(sorted(m for m in ('asyncio', 'botocore.session', 'boto3') if m in sys.modules))\n"
+             "import vouch_desktop.ui.composition\n"
+             "print(sorted(m for m in ('botocore.session', 'botocore.loaders', 'boto3') if m in sys.modules))\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    lines = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert lines == ["[]", "[]"]

@@ -1,6 +1,6 @@
 """Command line entry point: the tray app, and sub-commands that work with or without it running.
 
-`--version` and `--help` answer without importing Qt or boto3, so they stay fast and work on a
+`--version` and `--help` answer without importing Qt or botocore, so they stay fast and work on a
 machine without a display.
 """
 

@@ -83,3 +83,21 @@ def test_check_access_through_credential_process_and_the_fake_vouch(vouch_profil
     with pytest.raises(ProfileMissing) as err:
         asyncio.run(check_access(aws, "nope", "eu-west-1"))
     assert "vouch setup aws" in err.value.advice
+
+
+def test_models_are_parsed_once_without_credentials_and_outlive_a_new_login(vouch_profile, fake_vouch, monkeypatch):
+    from botocore.loaders import JSONFileLoader
+
+    parsed: list[str] = []
+    load_file = JSONFileLoader.load_file
+    monkeypatch.setattr(JSONFileLoader, "load_file", lambda self, path: parsed.append(path) or load_file(self, path))
+    aws = AwsSessions()
+    aws.warm_up(("sts",))  # logged out: making a client would run credential_process and fail
+    assert any(path.endswith("/sts/2011-06-15/service-2") for path in parsed)
+    fake_vouch.log_in(3600)
+    for _ in range(2):  # the second time after a new login, which drops the sessions
+        parsed.clear()
+        identity = asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
+        assert identity.account == "123456789012"
+        assert not [path for path in parsed if "/sts/" in path]  # the model was not parsed again
+        aws.forget()

@@ -1,19 +1,19 @@
-"""AWS access for the whole app: one boto3 session per profile, thread-safe clients, and botocore's
+"""AWS access for the whole app: one botocore session per profile, thread-safe clients, and botocore's
 exceptions turned into messages a person can act on (advice from the Vouch SSM guide).
 
 Profiles and their settings are read by botocore (``AWS_CONFIG_FILE``, ``AWS_PROFILE``...), never
 parsed by hand. The endpoint comes from the environment (``AWS_ENDPOINT_URL``), which is how the
 demo and the tests point every client, ours and the AWS CLI's, at the fake AWS.
+
+botocore's session is imported when the first client is made, not with this module: it and the
+service models it loads are half the app's memory, which an idle tray icon does not need.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError, ClientError, ConnectionError as BotoConnectionError, CredentialRetrievalError, HTTPClientError,
     NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound, SSLError,
@@ -21,7 +21,8 @@ from botocore.exceptions import (
 
 from vouch_desktop.core.errors import VouchDesktopError
 
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+if TYPE_CHECKING:
+    import botocore.session
 
 ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
                        "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
@@ -58,11 +59,13 @@ class AwsUnreachable(AwsError):
 
 def available_profiles() -> list[str]:
     """The profiles in the user's AWS config and credentials files, as botocore reads them."""
+    import botocore.session
+
     return sorted(botocore.session.Session().available_profiles)
 
 
 def translate(exc: BaseException, *, profile: str = "", target: str = "", action: str = "") -> VouchDesktopError:
-    """Turn a botocore/boto3 failure into an error with plain words and advice."""
+    """Turn a botocore failure into an error with plain words and advice."""
     where = f" ({action})" if action else ""
     if isinstance(exc, VouchDesktopError):
         return exc
@@ -118,44 +121,58 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
 
 
 class AwsSessions:
-    """One boto3 session per profile, shared across threads.
+    """One botocore session per profile, shared across threads.
 
-    boto3 sessions are not thread-safe but the clients they make are; clients are made under a
-    lock and cached, so discovery in several regions at once shares one credential cache (one
-    call to ``vouch credential aws`` per hour, not one per region).
+    Sessions are not thread-safe but the clients they make are; clients are made under a lock and
+    cached, so discovery in several regions at once shares one credential cache (one call to
+    ``vouch credential aws`` per hour, not one per region). The service models are parsed once, into
+    a loader every session shares, so a new login (which drops the sessions) does not parse them again.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sessions: dict[str, boto3.Session] = {}
+        self._loader: Any = None
+        self._sessions: dict[str, botocore.session.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
 
-    def session(self, profile: str) -> boto3.Session:
-        with self._lock:
-            return self._session_locked(profile)
+    def _loader_locked(self) -> Any:
+        if self._loader is None:
+            from botocore.loaders import create_loader
 
-    def _session_locked(self, profile: str) -> boto3.Session:
+            self._loader = create_loader()
+        return self._loader
+
+    def _session_locked(self, profile: str) -> botocore.session.Session:
         if profile not in self._sessions:
-            self._sessions[profile] = boto3.Session(profile_name=profile or None)
+            import botocore.session
+
+            session = botocore.session.Session(profile=profile or None)
+            session.register_component("data_loader", self._loader_locked())
+            self._sessions[profile] = session
         return self._sessions[profile]
 
     def client(self, service: str, profile: str, region: str) -> Any:
         key = (service, profile, region)
         with self._lock:
             if key not in self._clients:
+                from botocore.config import Config
+
+                config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
                 session = self._session_locked(profile)
-                self._clients[key] = session.client(service, region_name=region, config=CLIENT_CONFIG)
+                self._clients[key] = session.create_client(service, region_name=region, config=config)
             return self._clients[key]
 
-    def warm_up(self, profile: str, region: str, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
-        """Load the service models now (blocking; call it in a thread at start-up). Parsing a model
-        holds the GIL for up to ~100 ms, which would otherwise stall the UI the first time a window
-        lists instances. No request is sent."""
+    def warm_up(self, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
+        """Parse the service models now (blocking: call it in a thread when the user reaches for the
+        app, e.g. opens its menu). Parsing holds the GIL for up to ~100 ms a model, which would
+        otherwise stall the UI the first time a window lists instances. Nothing is sent and no
+        credentials are fetched (making a client would run the profile's credential_process)."""
+        with self._lock:
+            loader = self._loader_locked()
         for service in services:
-            try:
-                self.client(service, profile, region)
-            except BotoCoreError:
-                return  # a missing profile is reported when it is used, with advice
+            for kind in ("service-2", "endpoint-rule-set-1"):
+                # called as botocore's client creator calls it: the loader caches by the call's arguments
+                loader.load_service_model(service, kind, api_version=None)
 
     def forget(self, profile: str | None = None) -> None:
         """Drop cached sessions (after a settings change or a new login) so credentials are re-read."""

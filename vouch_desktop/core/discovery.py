@@ -1,6 +1,6 @@
 """Instance discovery: SSM-managed instances joined with their EC2 data, across regions.
 
-Regions are queried in parallel (threads: boto3 is blocking), every call paginated. A region that
+Regions are queried in parallel (threads: botocore is blocking), every call paginated. A region that
 fails (access denied, unreachable) is reported beside the others' results instead of spoiling them.
 """
 

@@ -80,7 +80,7 @@ def plugin_argv(plugin: str, response: dict, req: SessionRequest, endpoint_url: 
 
 def session_command(req: SessionRequest, tools: ToolPaths) -> list[str]:
     """What a terminal runs for a shell: the AWS CLI when present, else our own helper that starts
-    the session with boto3 and hands it to the plugin (``vouch-desktop ssm-session``)."""
+    the session with botocore and hands it to the plugin (``vouch-desktop ssm-session``)."""
     if tools.aws:
         return aws_cli_argv(req, tools.aws)
     argv = [*own_command(), "ssm-session", "--target", req.target, "--region", req.region]

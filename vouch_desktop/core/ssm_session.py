@@ -1,6 +1,6 @@
 """`vouch-desktop ssm-session`: what `aws ssm start-session` does, for machines without the AWS CLI.
 
-It starts the session with boto3 (credentials through the profile's credential_process) and then
+It starts the session with botocore (credentials through the profile's credential_process) and then
 *becomes* the session-manager-plugin (exec), handing it the response through the environment so the
 token never shows in the process list. The terminal window runs this.
 """

@@ -1,4 +1,4 @@
-"""Port-forward tunnels that stay up: StartSession with boto3, a carrier for the bytes, reconnects.
+"""Port-forward tunnels that stay up: StartSession with botocore, a carrier for the bytes, reconnects.
 
 Each tunnel is one asyncio task that loops: wait for valid credentials → start an SSM session →
 hand it to a carrier (the session-manager-plugin or the built-in data channel, see

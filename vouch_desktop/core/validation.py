@@ -17,14 +17,15 @@ HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
 @lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
-    import boto3
+    import botocore.session
 
-    return frozenset(boto3.session.Session().get_available_regions("ec2"))
+    return frozenset(botocore.session.get_session().get_available_regions("ec2"))
 
 
 def check_region(field: str, region: str) -> None:
-    # botocore's list can lag behind AWS: a well-formed name of a region it does not know yet is accepted
-    if region not in known_regions() and not REGION_RE.match(region):
+    # botocore's list can lag behind AWS: a well-formed name of a region it does not know yet is accepted;
+    # the form is checked first, so loading settings at start-up does not import botocore
+    if not REGION_RE.match(region) and region not in known_regions():
         raise ValidationError(field, f"'{region}' is not an AWS region (for example: eu-west-1).")
 
 

@@ -4,7 +4,6 @@ once, and only then the rest of the app (ui/composition.py)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
@@ -12,7 +11,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -21,6 +20,9 @@ from vouch_desktop.core.logging_setup import configure_logging
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.settings import SettingsStore
 from vouch_desktop.ui.tray import TrayIcon
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ def run_gui(args: argparse.Namespace) -> int:
         tray = TrayIcon(on_quit=app.quit)
         tray.show()
         print(ICON_SHOWN_LINE, flush=True)
+        import asyncio  # after the icon is shown, as everything not needed to show it
+
         import qasync
 
         from vouch_desktop.ui.composition import VouchDesktop

@@ -1,7 +1,7 @@
 """The composition root: the one place that builds the core objects and wires them to the UI.
 
-Imported only once the tray icon is on screen (ui/app.py), because boto3 and friends take a few
-hundred milliseconds to load.
+Imported only once the tray icon is on screen (ui/app.py), because the rest of the app takes a few
+hundred milliseconds to load (botocore waits longer: until AWS is first needed, see core/aws.py).
 """
 
 from __future__ import annotations

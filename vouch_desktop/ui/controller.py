@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
@@ -112,12 +113,14 @@ class Controller:
         self.on_key(await asyncio.to_thread(self.s.key_detector.present))
         self._background.append(spawn(self.s.monitor.run(refresh_first=False), what="session monitor"))
         self._background.append(spawn(watch_key(self.s.key_detector, self.on_key), what="key watch"))
-        settings = self.s.settings
-        self._background.append(spawn(asyncio.to_thread(self.s.aws.warm_up, settings.aws_profile, settings.regions[0]),
-                                      what="loading AWS models"))
+        # AWS's models are loaded when the menu first opens, not at start: an idle icon stays light
+        self.s.tray.menu.aboutToShow.connect(self.warm_up_aws, Qt.ConnectionType.SingleShotConnection)
         for tunnel in self.s.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.s.tunnels.start(tunnel, self.s.settings.aws_profile)
+
+    def warm_up_aws(self) -> None:
+        self._background.append(spawn(asyncio.to_thread(self.s.aws.warm_up), what="loading AWS models"))
 
     async def shutdown(self) -> None:
         for task in self._background:
