@@ -16,7 +16,7 @@ from tests import test_cli
 from tests.fixtures.processes import MARK_VARIABLE
 from tests.test_cli import cli
 from tests.ui.test_app_cycles import start_app, wait_for_line
-from tests.ui.test_app_end_to_end import roundtrip
+from tests.fixtures.sockets import roundtrip
 from vouch_desktop import __version__
 from vouch_desktop.self_check import CHECKS
 from vouch_desktop.ui.composition import READY_LINE

@@ -14,7 +14,8 @@ from botocore.exceptions import (
 )
 
 from tests.core import test_tunnels
-from tests.core.test_tunnels import Spec, make_manager, roundtrip, wait_state
+from tests.core.test_tunnels import Spec, make_manager, wait_state
+from tests.fixtures.sockets import roundtrip_async
 from tests.fixtures.waiting import LoopWatch, until
 from vouch_desktop.core.aws import AwsSessions, AwsUnreachable, translate
 from vouch_desktop.core.discovery import InstanceDiscovery
@@ -75,8 +76,8 @@ def test_aws_stopped_and_restarted_under_a_live_tunnel(tunnel_world, reliability
         back = asyncio.get_running_loop().time() - back
         second = await wait_state(manager, "second", TunnelState.UP, timeout=30)
         assert again.local_port == first.local_port and again.reason == ""
-        assert await roundtrip(again.local_port, b"after the outage") == b"after the outage"
-        assert await roundtrip(second.local_port, b"second") == b"second"
+        assert await roundtrip_async(again.local_port, b"after the outage") == b"after the outage"
+        assert await roundtrip_async(second.local_port, b"second") == b"second"
         await manager.stop_all()
         await watch.close()
         assert manager.processes.pids() == []
@@ -122,7 +123,7 @@ def test_plugin_killed_again_and_again_reconnects_each_time(tunnel_world, reliab
             await until(lambda: manager.pids() and manager.pids()[0] != pid
                         and manager.status("orders").state is TunnelState.UP, 20, what=f"reconnect after kill {n + 1}")
             payload = f"after kill {n + 1}".encode()
-            assert await roundtrip(first.local_port, payload) == payload
+            assert await roundtrip_async(first.local_port, payload) == payload
         reconnects = [k for k, _ in events].count("tunnel_reconnect")
         await manager.stop_all()
         assert manager.processes.pids() == [] and fake_aws.active_sessions() == []
@@ -147,7 +148,7 @@ def test_a_clock_jump_restarts_live_tunnels_on_the_same_ports(tunnel_world, reli
                     and manager.status("orders").state is TunnelState.UP, 20, what="the tunnel restarted")
         again = manager.status("orders")
         assert again.local_port == first.local_port
-        assert await roundtrip(again.local_port, b"after the jump") == b"after the jump"
+        assert await roundtrip_async(again.local_port, b"after the jump") == b"after the jump"
         await manager.stop_all()
         return [k for k, _ in events].count("tunnel_reconnect")
 

@@ -12,7 +12,8 @@ import sys
 import time
 
 from tests.core import test_tunnels
-from tests.core.test_tunnels import Spec, make_manager, roundtrip, wait_state
+from tests.core.test_tunnels import Spec, make_manager, wait_state
+from tests.fixtures.sockets import roundtrip_async
 from vouch_desktop.core.tunnels import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
@@ -33,7 +34,7 @@ def test_tunnel_start_stop_cycles_leave_no_orphan_process(tunnel_world, process_
             [pid] = manager.pids()
             plugin_pids.add(pid)
             payload = os.urandom(4096) + f"cycle {n}".encode()
-            assert await roundtrip(status.local_port, payload) == payload
+            assert await roundtrip_async(status.local_port, payload) == payload
             carried += len(payload)
             await manager.stop("orders")
             assert manager.status("orders").state is TunnelState.STOPPED

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import psutil
 import pytest
 
+from tests.fixtures.sockets import roundtrip_async
 from vouch_desktop.core.aws import AwsSessions
 from vouch_desktop.core.processes import ProcessRegistry
 from vouch_desktop.core.tunnel_carriers import BUILTIN, PLUGIN
@@ -37,16 +38,6 @@ def bastion(fake_aws, name="bastion", region="eu-west-1"):
     return fake_aws.client("ec2", region).run_instances(
         ImageId="ami-12345678", MinCount=1, MaxCount=1,
         TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]["InstanceId"]
-
-
-async def roundtrip(port: int, payload: bytes) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(payload)
-    await writer.drain()
-    got = await asyncio.wait_for(reader.readexactly(len(payload)), 10)
-    writer.close()
-    await writer.wait_closed()
-    return got
 
 
 async def wait_state(manager, name, state, timeout=10.0):
@@ -83,7 +74,7 @@ def test_tunnel_carries_real_bytes_and_stops_cleanly(tunnel_world):
         status = await wait_state(manager, "orders", TunnelState.UP)
         assert status.local_port > 0 and status.address == f"localhost:{status.local_port}"
         payload = os.urandom(200_000)
-        assert await roundtrip(status.local_port, payload) == payload
+        assert await roundtrip_async(status.local_port, payload) == payload
         pid = manager.pids()[0]
         assert [s.status for s in fake_aws.active_sessions()] == ["Connected"]
         await manager.stop("orders")
@@ -122,7 +113,7 @@ def test_killed_plugin_reconnects_and_carries_data_again(tunnel_world):
         await wait_state(manager, "orders", TunnelState.RECONNECTING, timeout=5)
         again = await wait_state(manager, "orders", TunnelState.UP, timeout=5)
         assert again.local_port == first.local_port  # same address for the user's clients
-        assert await roundtrip(again.local_port, b"after reconnect") == b"after reconnect"
+        assert await roundtrip_async(again.local_port, b"after reconnect") == b"after reconnect"
         assert "tunnel_reconnect" in [k for k, _ in events]
         await manager.stop_all()
 
@@ -142,7 +133,7 @@ def test_dropped_session_reconnects(tunnel_world, backend):
         await wait_state(manager, "orders", TunnelState.RECONNECTING, timeout=5)
         status = await wait_state(manager, "orders", TunnelState.UP, timeout=5)
         assert [s.session_id for s in fake_aws.active_sessions()] != [first_session]
-        assert await roundtrip(status.local_port, b"x") == b"x"
+        assert await roundtrip_async(status.local_port, b"x") == b"x"
         await manager.stop_all()
 
     asyncio.run(scenario())
@@ -195,7 +186,7 @@ def test_without_the_plugin_tunnels_use_the_built_in_backend(tunnel_world):
         status = await wait_state(manager, "orders", TunnelState.UP)
         assert status.backend == BUILTIN and status.summary.endswith("· built-in")
         payload = os.urandom(200_000)
-        assert await roundtrip(status.local_port, payload) == payload
+        assert await roundtrip_async(status.local_port, payload) == payload
         assert manager.pids() == [] and manager.engine.running  # no child process: the shared thread
         assert fake_aws.agent.streams_forwarded >= 1
         await manager.stop("orders")
@@ -220,7 +211,7 @@ def test_auto_prefers_an_installed_plugin_and_builtin_can_be_forced(tunnel_world
         await manager.start(Spec("orders", target))
         status = await wait_state(manager, "orders", TunnelState.UP)
         assert status.backend == BUILTIN and manager.pids() == []
-        assert await roundtrip(status.local_port, b"forced") == b"forced"
+        assert await roundtrip_async(status.local_port, b"forced") == b"forced"
         await manager.stop_all()
 
     asyncio.run(scenario())
@@ -237,7 +228,7 @@ def test_built_in_tunnel_reconnects_when_the_agent_drops_the_socket(tunnel_world
         await wait_state(manager, "orders", TunnelState.RECONNECTING, timeout=5)
         again = await wait_state(manager, "orders", TunnelState.UP, timeout=10)
         assert again.local_port == first.local_port
-        assert await roundtrip(again.local_port, b"after the drop") == b"after the drop"
+        assert await roundtrip_async(again.local_port, b"after the drop") == b"after the drop"
         assert "tunnel_reconnect" in [k for k, _ in events]
         await manager.stop_all()
 
@@ -277,7 +268,7 @@ def test_three_tunnels_and_stop_all_leave_no_process(aws_env, fake_aws, demo_plu
             await manager.start(Spec(f"db{n}", target, remote_host=f"db{n}.internal"))
         for n in range(3):
             status = await wait_state(manager, f"db{n}", TunnelState.UP)
-            assert await roundtrip(status.local_port, f"db{n}".encode()) == f"db{n}".encode()
+            assert await roundtrip_async(status.local_port, f"db{n}".encode()) == f"db{n}".encode()
         pids = manager.pids()
         assert len(set(pids)) == 3
         await manager.stop_all()
@@ -306,7 +297,7 @@ def test_expired_credentials_pause_and_a_login_resumes(tunnel_world):
         assert fake_aws.active_sessions() == []  # no reconnect attempts while logged out
         manager.credentials_valid = True  # logged in again
         status = await wait_state(manager, "orders", TunnelState.UP, timeout=5)
-        assert await roundtrip(status.local_port, b"resumed") == b"resumed"
+        assert await roundtrip_async(status.local_port, b"resumed") == b"resumed"
         await manager.stop_all()
 
     asyncio.run(scenario())

@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+from tests.fixtures.sockets import roundtrip_async
 from vouch_desktop.core.datachannel.port_forwarding import ForwardingError, PortForwardingSession
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
@@ -34,15 +35,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def echo(port: int, payload: bytes) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(payload)
-    await writer.drain()
-    got = await asyncio.wait_for(reader.readexactly(len(payload)), 20)
-    writer.close()
-    return got
-
-
 async def started(agent, session_id="s-1", token=TOKEN) -> PortForwardingSession:
     session = PortForwardingSession(agent.url_for(session_id), token, free_port(), handshake_timeout=5)
     await session.start()
@@ -54,7 +46,7 @@ def test_handshake_then_real_bytes_both_ways(agent):
         session = await started(agent)
         assert session.agent_version == agent.version and session.multiplexed
         payload = os.urandom(300_000)
-        assert await echo(session.local_port, payload) == payload
+        assert await roundtrip_async(session.local_port, payload, timeout=20) == payload
         await session.close()
         for _ in range(100):  # the agent handles the flag on its own thread
             if agent.terminated:
@@ -70,7 +62,7 @@ def test_fifty_parallel_connections_through_one_session(agent):
     async def scenario():
         session = await started(agent)
         payloads = [os.urandom(20_000 + i * 997) for i in range(50)]
-        results = await asyncio.gather(*(echo(session.local_port, p) for p in payloads))
+        results = await asyncio.gather(*(roundtrip_async(session.local_port, p, timeout=20) for p in payloads))
         assert results == payloads  # every connection got its own bytes back, byte for byte
         assert agent.streams_forwarded == 50
         await session.close()
@@ -87,7 +79,7 @@ def test_lost_and_reordered_frames_are_recovered(agent):
         session = await started(agent)
         for i in range(5):
             payload = os.urandom(5_000)
-            assert await echo(session.local_port, payload) == payload, f"round {i}"
+            assert await roundtrip_async(session.local_port, payload, timeout=20) == payload, f"round {i}"
         assert session.channel.stats.resent >= 2  # for the inputs the agent ignored
         assert session.channel.stats.out_of_order >= 2
         assert not (agent.faults.drop_output or agent.faults.swap_output or agent.faults.ignore_input)
@@ -103,7 +95,7 @@ def test_an_old_agent_carries_one_connection_at_a_time(agent):
         session = await started(agent)
         assert not session.multiplexed
         for payload in (b"first connection", b"second connection"):
-            assert await echo(session.local_port, payload) == payload
+            assert await roundtrip_async(session.local_port, payload, timeout=20) == payload
         await session.close()
 
     asyncio.run(scenario())
@@ -137,7 +129,7 @@ def test_the_agent_dropping_the_socket_ends_the_session(agent):
         reason = await asyncio.wait_for(session.wait_closed(), 5)
         assert "closed" in reason or "dropped" in reason
         with pytest.raises(OSError):
-            await echo(session.local_port, b"gone")  # the local port closed with it
+            await roundtrip_async(session.local_port, b"gone", timeout=20)  # the local port closed with it
         await session.close()
 
     asyncio.run(scenario())

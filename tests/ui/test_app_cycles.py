@@ -18,7 +18,7 @@ import pytest
 from tests import test_cli
 from tests.fixtures.processes import MARK_VARIABLE
 from tests.test_cli import cli
-from tests.ui.test_app_end_to_end import roundtrip
+from tests.fixtures.sockets import roundtrip
 from vouch_desktop.demo.fake_tools import PLUGIN
 
 pytestmark = pytest.mark.desktop

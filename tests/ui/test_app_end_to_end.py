@@ -9,7 +9,6 @@ import dataclasses
 import json
 import os
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import psutil
 import pytest
 
 from tests.fixtures.notification_server import FakeNotificationServer
+from tests.fixtures.sockets import roundtrip
 from tests.ui.conftest import until
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.session_state import SessionState
@@ -58,15 +58,6 @@ async def running(desktop: VouchDesktop):
     finally:
         desktop.request_quit()
         await asyncio.wait_for(task, 30)
-
-
-def roundtrip(port: int, payload: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-        conn.sendall(payload)
-        got = b""
-        while len(got) < len(payload):
-            got += conn.recv(65536)
-        return got
 
 
 PIN = "Zq-784519"  # distinctive, so that a scan for it cannot hit anything by chance

@@ -12,7 +12,8 @@ import pytest
 from tests.fixtures.waiting import LoopWatch
 from tests.ui import test_app_end_to_end
 from tests.ui.conftest import until
-from tests.ui.test_app_end_to_end import roundtrip, running
+from tests.fixtures.sockets import roundtrip
+from tests.ui.test_app_end_to_end import running
 from vouch_desktop.core.ipc_client import send_request
 from vouch_desktop.core.paths import AppPaths
 from vouch_desktop.core.tunnels import Backoff, TunnelState
