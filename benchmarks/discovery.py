@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,12 +26,14 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from vouch_desktop.core.aws import AwsSessions  # noqa: E402
 from vouch_desktop.core.discovery import InstanceDiscovery  # noqa: E402
 from vouch_desktop.demo.fake_aws import MANAGED_TAG, FakeAws  # noqa: E402
+from vouch_desktop.ui.controller import freeze_long_lived  # noqa: E402
 from vouch_desktop.ui.instance_browser import InstanceBrowser  # noqa: E402
 
 REGIONS = ["eu-west-1", "us-east-1", "eu-central-1"]
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = """
-import threading
+import os, threading
+os.nice(19)  # AWS runs elsewhere: its stand-in yields the CPU to the app being measured
 from vouch_desktop.demo.fake_aws import FakeAws
 aws = FakeAws().start()
 print(aws.port, flush=True)
@@ -39,18 +42,21 @@ threading.Event().wait()
 
 
 def seed(aws: FakeAws, total: int) -> None:
-    for n, region in enumerate(REGIONS):
-        count = total // len(REGIONS) + (1 if n < total % len(REGIONS) else 0)
+    """One instance per reservation, as an Auto Scaling group launches them, so that moto (which pages
+    DescribeInstances by reservation) returns pages of the size asked for, as AWS does."""
+    def launch(region: str, count: int) -> None:
         ec2 = aws.client("ec2", region)
-        while count:
-            batch = min(count, 500)
-            ec2.run_instances(ImageId="ami-12345678", MinCount=batch, MaxCount=batch, TagSpecifications=[
+        for _ in range(count):
+            ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"node-{region}"},
                                                       {"Key": MANAGED_TAG, "Value": "online"}]}])
-            count -= batch
+
+    counts = [total // len(REGIONS) + (1 if n < total % len(REGIONS) else 0) for n in range(len(REGIONS))]
+    with ThreadPoolExecutor(len(REGIONS)) as pool:
+        list(pool.map(launch, REGIONS, counts))
 
 
-async def run(total: int) -> None:
+async def run(total: int) -> int:
     home = Path(tempfile.mkdtemp(prefix="vouch-bench-"))
     (home / "config").write_text("[profile bench]\nregion = eu-west-1\n")
     (home / "credentials").write_text("[bench]\naws_access_key_id = x\naws_secret_access_key = x\n")
@@ -82,21 +88,28 @@ async def run(total: int) -> None:
         await asyncio.sleep(0.1)
         gaps.clear()
         sessions = AwsSessions()
-        await asyncio.to_thread(sessions.warm_up, ("ssm", "ec2"))  # as the app does when its menu first opens
-        started = time.perf_counter()
+        await asyncio.to_thread(sessions.warm_up, ("ssm", "ec2"))  # as the app does when its menu first opens,
+        freeze_long_lived()  # and then
+        started, cpu = time.perf_counter(), time.process_time()
         result = await InstanceDiscovery(sessions).discover("bench", REGIONS)
-        listed = time.perf_counter() - started
+        listed, listed_cpu = time.perf_counter() - started, time.process_time() - cpu
         list_stall = max(gaps) - 0.005
         await browser.show_result(result)
         shown = time.perf_counter() - started
         await asyncio.sleep(0.1)
         timer.stop()
-        assert len(result.instances) == total and not result.failures, result.failures
+        if result.failures:
+            print("incomplete: " + "; ".join(f"{f.region}: {f.message}" for f in result.failures))
+            return 1
+        assert len(result.instances) == total, (len(result.instances), total)
         stall = max(gaps) - 0.005
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"complete list of {total} instances: {listed:.2f} s (goal ≤ 2 s); in the window after {shown:.2f} s")
+        print(f"CPU time of the app's own process while listing (all its threads): {listed_cpu:.2f} s; "
+              "the rest is the fake AWS answering")
         print(f"longest UI-thread stall: {stall * 1000:.0f} ms (goal ≤ 50 ms); "
               f"while listing: {list_stall * 1000:.0f} ms")
+        return 0
     finally:
         server.kill()
         server.wait()
@@ -109,9 +122,9 @@ def main() -> None:
     options = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("vouch-desktop discovery benchmark")  # also keeps the application alive
-    qasync.run(run(options.instances))
+    status = qasync.run(run(options.instances))
     sys.stdout.flush()
-    os._exit(0)  # skip interpreter teardown: PySide6 objects torn down out of order can crash it
+    os._exit(status)  # skip interpreter teardown: PySide6 objects torn down out of order can crash it
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from vouch_desktop.core.aws import AwsSessions, NotLoggedIn, ProfileMissing
 from vouch_desktop.core.aws_access import check_access
-from vouch_desktop.core.discovery import InstanceDiscovery, join_region
+from vouch_desktop.core.discovery import InstanceDiscovery, join_region, slim
 from vouch_desktop.core.rds_discovery import DatabaseDiscovery, default_port
 from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
 
@@ -46,11 +46,16 @@ def test_a_failing_region_does_not_spoil_the_others(aws_env, fake_aws):
     assert [f.region for f in result.failures] == ["xx-nowhere-9"]
 
 
-def test_odd_data_does_not_crash_the_join():
+@pytest.mark.parametrize("cut_down", [False, True], ids=["whole", "slim"])
+def test_odd_data_does_not_crash_the_join(cut_down):
+    reservations = [{"Instances": [{"InstanceId": "i-1", "State": {"Name": "terminated"}},
+                                   {"InstanceId": "i-2", "BlockDeviceMappings": [{"Ebs": {}}]}, {"Tags": None}]},
+                    {}, {"Instances": None}]
+    if cut_down:  # as discovery keeps each page: only the fields the join reads
+        reservations = [slim(r) for r in reservations]
+        assert reservations[0]["Instances"][1] == {"InstanceId": "i-2"}
     odd = join_region("eu-west-1", [{"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"},
-                                    {"no": "id"}],
-                      [{"Instances": [{"InstanceId": "i-1", "State": {"Name": "terminated"}},
-                                      {"InstanceId": "i-2"}, {"Tags": None}]}, {}])
+                                    {"no": "id"}], reservations)
     assert [(i.instance_id, i.name) for i in odd] == [("mi-0123456789abcdef0", "on-prem"), ("i-2", "")]
 
 

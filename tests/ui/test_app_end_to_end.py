@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import json
 import os
 import shutil
@@ -152,6 +153,23 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     assert file_hits == [] and argv_hits == []
     assert any("session-manager-plugin" in argv for argv in argvs)
     assert any(" login --timeout " in argv for argv in argvs), argvs  # `vouch login` was seen running
+
+
+def test_aws_models_load_when_the_menu_first_opens_and_stay_out_of_the_collectors_way(qapp, qloop, demo):
+    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+    controller = desktop.controller
+
+    async def scenario():
+        async with running(desktop):
+            frozen_when_ready = gc.get_freeze_count()
+            assert frozen_when_ready > 0  # what lives until quit is out of every full collection's scan
+            await asyncio.sleep(0.5)
+            assert not controller.s.aws.models_loaded  # an idle icon does not hold AWS's models
+            controller.s.tray.menu.aboutToShow.emit()
+            await until(lambda: controller.s.aws.models_loaded and gc.get_freeze_count() > frozen_when_ready, 30)
+        assert gc.get_freeze_count() == 0  # given back to the collector at quit
+
+    qloop.run_until_complete(scenario())
 
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):

@@ -135,6 +135,11 @@ class AwsSessions:
         self._sessions: dict[str, botocore.session.Session] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
 
+    @property
+    def models_loaded(self) -> bool:
+        """Whether botocore has been asked for a model yet (a client made, or ``warm_up``)."""
+        return self._loader is not None
+
     def _loader_locked(self) -> Any:
         if self._loader is None:
             from botocore.loaders import create_loader

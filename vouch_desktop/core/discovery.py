@@ -15,6 +15,7 @@ from typing import Callable, TypeVar
 from vouch_desktop.core.aws import AwsSessions, translate
 
 MANAGED_ONLINE = "Online"
+EC2_FIELDS = ("InstanceId", "State", "PrivateIpAddress", "PlatformDetails", "Platform", "Tags")
 T = TypeVar("T")
 
 
@@ -80,6 +81,14 @@ def _name_tag(tags: list[dict] | None) -> tuple[str, dict[str, str]]:
     return mapping.get("Name", ""), mapping
 
 
+def slim(reservation: dict) -> dict:
+    """A reservation with only the instance fields ``join_region`` reads, made as each page is parsed:
+    thousands of whole EC2 records alive at once would make every full garbage collection (which
+    holds the GIL, and so stalls the UI thread) scan millions of objects."""
+    return {"Instances": [{key: inst[key] for key in EC2_FIELDS if key in inst}
+                          for inst in reservation.get("Instances") or []]}
+
+
 def join_region(region: str, information: list[dict], reservations: list[dict]) -> list[DiscoveredInstance]:
     """Join DescribeInstanceInformation with DescribeInstances; tolerant of missing fields."""
     managed = {i["InstanceId"]: i for i in information if isinstance(i, dict) and i.get("InstanceId")}
@@ -139,9 +148,8 @@ class InstanceDiscovery:
         ec2 = self.aws.client("ec2", profile, region)
         information = [i for page in ssm.get_paginator("describe_instance_information").paginate()
                        for i in page.get("InstanceInformationList", [])]
-        # modest pages: parsing one huge XML reply holds the GIL long enough to stall the UI thread
-        reservations = [r for page in ec2.get_paginator("describe_instances").paginate(
-            PaginationConfig={"PageSize": 200}) for r in page.get("Reservations", [])]
+        pages = ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 200})
+        reservations = [slim(reservation) for page in pages for reservation in page.get("Reservations", [])]
         return join_region(region, information, reservations)
 
     async def discover(self, profile: str, regions: list[str],

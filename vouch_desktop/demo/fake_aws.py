@@ -203,7 +203,8 @@ class FakeAws:
     # ---- what the fake SSM calls need from EC2
     def ec2_instances(self, region: str) -> list[dict]:
         ec2 = self.client("ec2", region)
-        return [i for page in ec2.get_paginator("describe_instances").paginate()
+        # moto counts MaxResults in reservations: large pages keep this to one or two requests
+        return [i for page in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 1000})
                 for r in page["Reservations"] for i in r["Instances"]]
 
     def route_for(self, session: FakeSession) -> tuple[str, int] | None:

