@@ -4,7 +4,7 @@ moto (5.x) implements EC2, RDS and STS, but not SSM's ``DescribeInstanceInformat
 ``StartSession``, ``TerminateSession``, ``ResumeSession`` or ``DescribeSessions``. ``SsmSessionsMiddleware``
 sits in front of moto's WSGI app and answers those five itself; everything else goes to moto.
 
-Which instances are SSM-managed is read from EC2 through the public API (the same server): an
+Which instances are SSM-managed is read from moto's EC2 backend (the same process): an
 instance with the tag ``vouch-demo:ssm-agent = online`` runs an agent, which is "Online" while
 the instance runs and "ConnectionLost" otherwise.
 
@@ -202,10 +202,17 @@ class FakeAws:
 
     # ---- what the fake SSM calls need from EC2
     def ec2_instances(self, region: str) -> list[dict]:
-        ec2 = self.client("ec2", region)
-        # moto counts MaxResults in reservations: large pages keep this to one or two requests
-        return [i for page in ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 1000})
-                for r in page["Reservations"] for i in r["Instances"]]
+        """The region's instances as DescribeInstances shows the fields the SSM calls use, read from
+        moto's EC2 backend in this process. Through its API, thousands of instances took seconds a
+        listing (moto looks up each instance's tags by scanning every tag, then renders XML)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ec2.models import ec2_backends
+
+        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        tags = backend.tags
+        return [{"InstanceId": instance.id, "State": {"Name": instance.state}, "PrivateIpAddress": instance.private_ip or "",
+                 "Tags": [{"Key": key, "Value": value} for key, value in tags.get(instance.id, {}).items()]}
+                for reservation in backend.all_reservations() for instance in reservation.instances]
 
     def route_for(self, session: FakeSession) -> tuple[str, int] | None:
         params = session.parameters
