@@ -81,8 +81,9 @@ def test_aws_stopped_and_restarted_under_a_live_tunnel(tunnel_world, reliability
         await manager.stop_all()
         await watch.close()
         assert manager.processes.pids() == []
-        # the session that could not be terminated while AWS was away (the real service ends it by itself)
+        # the session that could not be terminated while AWS was away is terminated once it is back
         stale = len(fake_aws.active_sessions())
+        assert stale == 0, fake_aws.active_sessions()
         reliability(outage_s=round(outage, 1), attempts_during_outage=attempts_during_outage,
                     recovered_in_s=round(back, 1), failed_for_good=0, loop_longest_stall_ms=round(watch.longest * 1000),
                     sessions_left_open_by_the_outage=stale)

@@ -140,6 +140,7 @@ class Tunnel:
         self.status = TunnelStatus(spec.name, TunnelState.STARTING, self.local_port, target=spec.target)
         self.carrier: Carrier | None = None
         self.session_id = ""
+        self.unterminated: list[str] = []  # sessions ended while AWS could not be reached: terminated later
         self.task: asyncio.Task | None = None
         self.stopping = False
 
@@ -167,6 +168,7 @@ class Tunnel:
                 await self.start_once(first=not ever_up and failures == 0)
                 self.set(TunnelState.UP, attempts=0)
                 self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
+                await self.terminate_sessions()  # AWS answers again: end what an outage left open
                 ever_up, failures, counted = True, 0, 0
                 reason, advice = await self.wait_for_end(), ""
             except TunnelError as exc:
@@ -242,9 +244,22 @@ class Tunnel:
             await carrier.stop()
         session_id, self.session_id = self.session_id, ""
         if session_id:
-            ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
-            with contextlib.suppress(Exception):  # best effort: the session may be gone already
+            self.unterminated.append(session_id)
+        await self.terminate_sessions()
+
+    async def terminate_sessions(self) -> None:
+        """Terminate the sessions this tunnel ended, best effort (one may be gone already). One that AWS
+        could not be reached for is kept and tried again once the tunnel is up, so that an outage does
+        not leave sessions open on the service."""
+        for session_id in list(self.unterminated):
+            try:
+                ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
                 await asyncio.to_thread(ssm.terminate_session, SessionId=session_id)
+            except Exception as exc:  # noqa: BLE001 - whatever it is, it must not end the tunnel
+                if isinstance(translate(exc), AwsUnreachable):
+                    continue
+                log.debug("terminating session %s: %s", session_id, exc)
+            self.unterminated.remove(session_id)
 
 
 class TunnelManager:
