@@ -182,3 +182,16 @@ def test_the_channel_ends_with_a_reason():
         await hung_up.close()
 
     asyncio.run(scenario())
+
+
+def test_the_last_message_is_delivered_though_the_peer_hangs_up_before_its_acknowledgement():
+    """As a client closing a tunnel does: the TerminateSession flag, then the socket closed at once."""
+    async def scenario():
+        ends = Ends()
+        await ends.client.send(PayloadType.FLAG, b"last words")
+        ends.client_socket.close()
+        assert "closed" in await asyncio.wait_for(ends.tasks[1], 5)  # the agent could not acknowledge it...
+        assert ends.agent_got == [b"last words"]  # ...and still handed it on
+        await ends.close()
+
+    asyncio.run(scenario())

@@ -207,13 +207,14 @@ class DataChannel:
                 self._early[sequence] = message
                 await self._acknowledge(message)
             return
-        if self._queued_bytes < HIGH_WATER:
-            await self._acknowledge(message)
-        else:
+        withhold = self._queued_bytes >= HIGH_WATER
+        if withhold:
             self._withheld.add(sequence)
         self._queue(message)
         while self._expected in self._early:
             self._queue(self._early.pop(self._expected))  # acknowledged when it came early
+        if not withhold:  # once queued: what arrived is delivered even if the peer hangs up before the ack
+            await self._acknowledge(message)
 
     def _queue(self, message: ClientMessage) -> None:
         self._expected += 1
