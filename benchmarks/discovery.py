@@ -88,8 +88,9 @@ async def run(total: int) -> int:
         await asyncio.sleep(0.1)
         gaps.clear()
         sessions = AwsSessions()
-        await asyncio.to_thread(sessions.warm_up, ("ssm", "ec2"))  # as the app does when its menu first opens,
-        freeze_long_lived()  # and then
+        # as the app does when its menu first opens: load the models, then freeze what lives until quit
+        await asyncio.to_thread(sessions.warm_up, ("ssm", "ec2"))
+        freeze_long_lived()
         started, cpu = time.perf_counter(), time.process_time()
         result = await InstanceDiscovery(sessions).discover("bench", REGIONS)
         listed, listed_cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -255,7 +255,7 @@ class Tunnel:
             try:
                 ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
                 await asyncio.to_thread(ssm.terminate_session, SessionId=session_id)
-            except Exception as exc:  # noqa: BLE001 - whatever it is, it must not end the tunnel
+            except Exception as exc:  # whatever it is, it must not end the tunnel
                 if isinstance(translate(exc), AwsUnreachable):
                     continue
                 log.debug("terminating session %s: %s", session_id, exc)
