@@ -84,7 +84,7 @@ def a_users_home(env: dict) -> None:
     config.parent.mkdir(parents=True)
     config.write_text("[profile vouch]\nregion = eu-west-1\n"
                       "credential_process = vouch credential aws --role arn:aws:iam::123456789012:role/dev\n")
-    code = ("from vouch_desktop.core.paths import AppPaths; from vouch_desktop.core.settings import *; "
+    code = ("from vouch_desktop.core.system.paths import AppPaths; from vouch_desktop.core.storage.settings import *; "
             "SettingsStore(AppPaths.default().ensure()).save(Settings(regions=['eu-west-1', 'us-east-1']))")
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from vouch_desktop.core.autostart.macos import LABEL
-from vouch_desktop.core.autostart.windows import RUN_KEY, VALUE_NAME
-from vouch_desktop.core.own_command import WINDOWS_EXES
+from vouch_desktop.core.system.autostart.macos import LABEL
+from vouch_desktop.core.system.autostart.windows import RUN_KEY, VALUE_NAME
+from vouch_desktop.core.system.own_command import WINDOWS_EXES
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLERS = ROOT / "installers"

@@ -71,8 +71,8 @@ def ssm_session(argv: list[str]) -> int:
     parser.add_argument("--document-name", default="")
     parser.add_argument("--parameters", default="")
     args = parser.parse_args(argv)
-    from vouch_desktop.core.ssm_commands import SessionRequest
-    from vouch_desktop.core.ssm_session import parse_parameters, start_and_exec
+    from vouch_desktop.core.aws.ssm_commands import SessionRequest
+    from vouch_desktop.core.aws.ssm_session import parse_parameters, start_and_exec
 
     try:
         parameters = parse_parameters(args.parameters)

@@ -35,7 +35,7 @@ def qt_plugins() -> str:
 
 
 def icons() -> str:
-    from vouch_desktop.core.resources import resource
+    from vouch_desktop.core.system.resources import resource
 
     names = [entry.name for entry in resource("icons").iterdir() if entry.name.endswith(".svg")]
     if "app.svg" not in names:

@@ -10,10 +10,10 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from vouch_desktop.core.autostart import autostart_for, launch_command
-from vouch_desktop.core.autostart.linux import XdgAutostart, exec_line
-from vouch_desktop.core.autostart.macos import LaunchAgent
-from vouch_desktop.core.autostart.windows import RUN_KEY, RunKey
+from vouch_desktop.core.system.autostart import autostart_for, launch_command
+from vouch_desktop.core.system.autostart.linux import XdgAutostart, exec_line
+from vouch_desktop.core.system.autostart.macos import LaunchAgent
+from vouch_desktop.core.system.autostart.windows import RUN_KEY, RunKey
 
 
 def unquote_exec(line: str) -> list[str]:

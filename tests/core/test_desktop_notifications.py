@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from vouch_desktop.core.desktop_notifications import DesktopNotification, FreedesktopNotifier
+from vouch_desktop.core.system.notifications import DesktopNotification, FreedesktopNotifier
 
 pytestmark = pytest.mark.desktop  # needs the session bus that scripts/test provides
 

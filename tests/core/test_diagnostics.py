@@ -6,11 +6,11 @@ import asyncio
 import os
 import sys
 
-from vouch_desktop.core.aws import AwsSessions
-from vouch_desktop.core.diagnostics import Diagnostics
-from vouch_desktop.core.ssh_config import SshConfigEditor
-from vouch_desktop.core.ssm_commands import ToolPaths, find_tools
-from vouch_desktop.core.vouch_client import VouchClient
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.connect.diagnostics import Diagnostics
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+from vouch_desktop.core.aws.ssm_commands import ToolPaths, find_tools
+from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.demo.seed import seed_demo_world
 
 

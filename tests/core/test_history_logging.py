@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from vouch_desktop.core.history import History
-from vouch_desktop.core.logging_setup import configure_logging, redact
+from vouch_desktop.core.storage.history import History
+from vouch_desktop.core.system.logging_setup import configure_logging, redact
 
 
 def test_history_recent_and_allow_list(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vouch_desktop.core.errors import VouchDesktopError
-from vouch_desktop.core.ipc import AlreadyRunning, IpcServer, NotRunning, is_running, send_request
+from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer, NotRunning, is_running, send_request
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from vouch_desktop.core.processes import ProcessRegistry, ProcessTimeout, run
+from vouch_desktop.core.system.processes import ProcessRegistry, ProcessTimeout, run
 
 # the leader starts a helper in its group that needs a moment to shut down cleanly, then waits
 LEADER = """

@@ -13,10 +13,10 @@ import sys
 from hypothesis import given, settings, strategies as st
 
 from vouch_desktop.core.errors import ValidationError
-from vouch_desktop.core.processes import run
-from vouch_desktop.core.profiles import REMOTE_HOST_DOCUMENT, TunnelProfile
-from vouch_desktop.core.ssm_commands import SessionRequest, ToolPaths, aws_cli_argv, plugin_argv, session_command
-from vouch_desktop.core.validation import (
+from vouch_desktop.core.system.processes import run
+from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT, TunnelProfile
+from vouch_desktop.core.aws.ssm_commands import SessionRequest, ToolPaths, aws_cli_argv, plugin_argv, session_command
+from vouch_desktop.core.storage.validation import (
     INSTANCE_ID_RE, check_aws_profile, check_host, check_region, check_target, is_tag_filter,
 )
 
@@ -122,7 +122,7 @@ PROBE = "import json, sys; print(json.dumps(sys.argv[1:]))"
 
 
 def test_a_real_process_receives_exactly_the_argument_list(reliability):
-    """The app's own spawner (core.processes.run) against a program that prints the argv it got."""
+    """The app's own spawner (core.system.processes.run) against a program that prints the argv it got."""
     examples = 0
 
     @settings(max_examples=40, deadline=None)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from vouch_desktop.core.errors import ValidationErrors
-from vouch_desktop.core.paths import AppPaths
-from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
-from vouch_desktop.core.settings import Settings, SettingsStore
-from vouch_desktop.core.validation import INSTANCE_ID_RE
+from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.storage.settings import Settings, SettingsStore
+from vouch_desktop.core.storage.validation import INSTANCE_ID_RE
 
 
 @pytest.fixture

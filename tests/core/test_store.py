@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from vouch_desktop.core.atomic import atomic_write_bytes, atomic_write_text
-from vouch_desktop.core.store import JsonDocumentStore
+from vouch_desktop.core.storage.atomic import atomic_write_bytes, atomic_write_text
+from vouch_desktop.core.storage.store import JsonDocumentStore
 
 
 def test_atomic_write_content_mode_and_no_leftovers(tmp_path):
@@ -36,7 +36,7 @@ def test_failed_write_leaves_the_old_file(tmp_path):
 
 WRITER = """
 import sys, json
-from vouch_desktop.core.store import JsonDocumentStore
+from vouch_desktop.core.storage.store import JsonDocumentStore
 store = JsonDocumentStore(sys.argv[1], "profiles", 1)
 n = 0
 while True:

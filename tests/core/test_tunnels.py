@@ -12,10 +12,10 @@ import psutil
 import pytest
 
 from tests.fixtures.sockets import roundtrip_async
-from vouch_desktop.core.aws import AwsSessions
-from vouch_desktop.core.processes import ProcessRegistry
-from vouch_desktop.core.tunnel_carriers import BUILTIN, PLUGIN
-from vouch_desktop.core.tunnels import Backoff, TunnelManager, TunnelState
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.tunnels.carriers import BUILTIN, PLUGIN
+from vouch_desktop.core.tunnels.manager import Backoff, TunnelManager, TunnelState
 from vouch_desktop.demo.fake_aws import MANAGED_TAG
 
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
@@ -305,7 +305,7 @@ def test_expired_credentials_pause_and_a_login_resumes(tunnel_world):
 
 CRASHING_APP = """
 import asyncio, sys
-from vouch_desktop.core.processes import ProcessRegistry
+from vouch_desktop.core.system.processes import ProcessRegistry
 
 async def main():
     child = await ProcessRegistry().spawn([sys.executable, "-c", "import time; time.sleep(60)"])

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from tests.datachannel.memory_link import MemorySocket
-from vouch_desktop.core.datachannel.channel import ChannelClosed, DataChannel
-from vouch_desktop.core.datachannel.messages import (
+from vouch_desktop.core.tunnels.datachannel.channel import ChannelClosed, DataChannel
+from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
     OUTPUT_STREAM,
     PAUSE_PUBLICATION,

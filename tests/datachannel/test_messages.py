@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from vouch_desktop.core.datachannel.messages import (
+from vouch_desktop.core.tunnels.datachannel.messages import (
     ClientMessage,
     Flag,
     PayloadType,

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from tests.fixtures.sockets import roundtrip_async
-from vouch_desktop.core.datachannel.port_forwarding import ForwardingError, PortForwardingSession
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
 

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from vouch_desktop.core.datachannel.messages import ProtocolError
-from vouch_desktop.core.datachannel.smux import FRAME, Command, SmuxSession, frame
+from vouch_desktop.core.tunnels.datachannel.messages import ProtocolError
+from vouch_desktop.core.tunnels.datachannel.smux import FRAME, Command, SmuxSession, frame
 
 
 def back_to_back(seed: int = 1, receive_buffer: int = 4 * 1024 * 1024):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from vouch_desktop.core.ssm_commands import SessionRequest, plugin_argv
+from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
 from vouch_desktop.demo.fake_aws import MANAGED_TAG
 
 

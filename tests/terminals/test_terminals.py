@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from vouch_desktop.core.errors import ValidationError
-from vouch_desktop.core.processes import launch_detached
-from vouch_desktop.core.terminals import CUSTOM, TerminalLauncher, expand, registry
-from vouch_desktop.core.terminals.macos import applescript_string
+from vouch_desktop.core.system.processes import launch_detached
+from vouch_desktop.core.connect.terminals import CUSTOM, TerminalLauncher, expand, registry
+from vouch_desktop.core.connect.terminals.macos import applescript_string
 
 CMD = ["aws", "ssm", "start-session", "--target", "i-0123456789abcdef0", "--region", "eu-west-1"]
 TITLE = "web-1 (i-0123456789abcdef0)"

@@ -14,9 +14,9 @@ from tests.ui import test_app_end_to_end
 from tests.ui.conftest import until
 from tests.fixtures.sockets import roundtrip
 from tests.ui.test_app_end_to_end import running
-from vouch_desktop.core.ipc_client import send_request
-from vouch_desktop.core.paths import AppPaths
-from vouch_desktop.core.tunnels import Backoff, TunnelState
+from vouch_desktop.core.system.ipc_client import send_request
+from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
 
 pytestmark = pytest.mark.desktop

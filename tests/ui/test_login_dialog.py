@@ -8,7 +8,7 @@ import subprocess
 import psutil
 
 from tests.ui.conftest import until
-from vouch_desktop.core.vouch_login import VouchLogin
+from vouch_desktop.core.vouch.login import VouchLogin
 from vouch_desktop.ui.login_dialog import STEP_TEXT, LoginDialog
 
 

@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
-from vouch_desktop.core.paths import AppPaths
-from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
-from vouch_desktop.core.rds_discovery import DatabaseEndpoint
-from vouch_desktop.core.settings import Settings
-from vouch_desktop.core.terminals import registry
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
+from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.aws.databases import DatabaseEndpoint
+from vouch_desktop.core.storage.settings import Settings
+from vouch_desktop.core.connect.terminals import registry
 from vouch_desktop.ui.instance_browser import InstanceBrowser
 from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
 from vouch_desktop.ui.profiles_window import ProfilesWindow
@@ -153,7 +153,7 @@ def test_settings_window_validates_beside_fields(qtbot):
 
 
 def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_path):
-    from vouch_desktop.core.profile_io import export_profiles
+    from vouch_desktop.core.storage.profile_io import export_profiles
 
     shared = tmp_path / "team.toml"
     export_profiles(book, shared)
@@ -174,7 +174,7 @@ def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_pat
 
 
 def test_history_window_filters(qtbot, tmp_path):
-    from vouch_desktop.core.history import History
+    from vouch_desktop.core.storage.history import History
     from vouch_desktop.ui.history_window import HistoryWindow
 
     history = History(tmp_path / "history.jsonl")

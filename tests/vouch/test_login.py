@@ -9,8 +9,8 @@ import subprocess
 import psutil
 import pytest
 
-from vouch_desktop.core.vouch_client import VouchFailed, VouchNoKey
-from vouch_desktop.core.vouch_login import LoginStep, VouchLogin
+from vouch_desktop.core.vouch.client import VouchFailed, VouchNoKey
+from vouch_desktop.core.vouch.login import LoginStep, VouchLogin
 
 
 def logged_in(fake_vouch):

@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from vouch_desktop.core.vouch_client import (
+from vouch_desktop.core.vouch.client import (
     VouchBadOutput, VouchClient, VouchConfigError, VouchFailed, VouchNetworkError, VouchNoKey, VouchNotInstalled,
     VouchNotLoggedIn, VouchPermissionError, VouchTimeout,
 )

@@ -10,7 +10,7 @@ from fido2.ctap import CtapDevice
 from fido2.hid import CAPABILITY, CTAPHID
 from fido2.hid.base import HidDescriptor
 
-from vouch_desktop.core.yubikey import Fido2KeyDetector, KeyPresence, key_info
+from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyPresence, key_info
 
 AAGUID = bytes.fromhex("ee882879721c491397753dfcce97072a")  # YubiKey 5 series
 

@@ -4,7 +4,7 @@
 token of the opening text frame, sends the handshake request, then forwards: every smux stream
 (agents newer than 3.0.196.0; the default version here) or the one connection of an older agent
 goes to the session's route, a real server on 127.0.0.1. It speaks the protocol through the same
-``core.datachannel`` classes as the client, from the agent's side (the golden-bytes tests in
+``core.tunnels.datachannel`` classes as the client, from the agent's side (the golden-bytes tests in
 tests/datachannel pin the wire format independently).
 
 ``faults`` make the link imperfect for tests: outgoing messages dropped once or sent out of order,
@@ -21,8 +21,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from vouch_desktop.core.datachannel.channel import DataChannel
-from vouch_desktop.core.datachannel.messages import (
+from vouch_desktop.core.tunnels.datachannel.channel import DataChannel
+from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
     OUTPUT_STREAM,
     ClientMessage,
@@ -31,8 +31,8 @@ from vouch_desktop.core.datachannel.messages import (
     compact_json,
     flag_of,
 )
-from vouch_desktop.core.datachannel.port_forwarding import MULTIPLEXING_AFTER, first_to_finish, version_tuple
-from vouch_desktop.core.datachannel.smux import SmuxSession, SmuxStream
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import MULTIPLEXING_AFTER, first_to_finish, version_tuple
+from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
 
 log = logging.getLogger(__name__)
 DEFAULT_AGENT_VERSION = "3.3.1142.0"

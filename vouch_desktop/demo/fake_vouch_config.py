@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from vouch_desktop.core.atomic import atomic_write_text
+from vouch_desktop.core.storage.atomic import atomic_write_text
 
 
 class FakeVouchState:
@@ -46,6 +46,6 @@ class DemoKeyDetector:
         self.state = state
 
     def present(self):
-        from vouch_desktop.core.yubikey import KeyPresence
+        from vouch_desktop.core.vouch.yubikey import KeyPresence
 
         return KeyPresence(self.state.key_present, name="YubiKey 5C NFC (demo)" if self.state.key_present else "")

@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from vouch_desktop import __version__
-from vouch_desktop.core.paths import AppPaths
+from vouch_desktop.core.system.paths import AppPaths
 
 
 class AboutDialog(QDialog):

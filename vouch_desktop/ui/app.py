@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from vouch_desktop.core.ipc_client import is_running, send_request
-from vouch_desktop.core.logging_setup import configure_logging
-from vouch_desktop.core.paths import AppPaths
-from vouch_desktop.core.settings import SettingsStore
+from vouch_desktop.core.system.ipc_client import is_running, send_request
+from vouch_desktop.core.system.logging_setup import configure_logging
+from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.ui.tray import TrayIcon
 
 if TYPE_CHECKING:

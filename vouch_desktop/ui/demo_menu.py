@@ -7,7 +7,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QMenu
 
-from vouch_desktop.core.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.demo.fake_vouch_config import DemoKeyDetector
 from vouch_desktop.demo.world import DEMO_PROFILE, DemoWorld
 

@@ -6,7 +6,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from vouch_desktop.core.diagnostics import CheckResult
+from vouch_desktop.core.connect.diagnostics import CheckResult
 
 
 def mark(result: CheckResult) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vouch_desktop.core.history import KINDS, History
+from vouch_desktop.core.storage.history import KINDS, History
 from vouch_desktop.ui.tables import filtered_table
 
 KIND_LABELS = {"connect": "Connected", "login": "Logged in", "logout": "Logged out", "tunnel_start": "Tunnel up",

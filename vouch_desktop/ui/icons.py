@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from vouch_desktop.core.resources import resource
+from vouch_desktop.core.system.resources import resource
 
 STATE_ICONS = ("logged-out", "valid", "expiring", "expired", "error")
 SIZES = (16, 22, 24, 32, 48, 64)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vouch_desktop.core.discovery import DiscoveredInstance, DiscoveryResult
-from vouch_desktop.core.ssh_config import ssh_command_line
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
+from vouch_desktop.core.connect.ssh_config import ssh_command_line
 from vouch_desktop.ui.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")

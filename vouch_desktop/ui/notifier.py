@@ -8,7 +8,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from vouch_desktop.core.desktop_notifications import ActionInvoked, DesktopNotification, FreedesktopNotifier
+from vouch_desktop.core.system.notifications import ActionInvoked, DesktopNotification, FreedesktopNotifier
 
 log = logging.getLogger(__name__)
 

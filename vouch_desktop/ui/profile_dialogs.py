@@ -9,10 +9,10 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.errors import ValidationErrors
-from vouch_desktop.core.profiles import (
+from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT, REMOTE_HOST_DOCUMENT, InstanceProfile, Profile, TunnelProfile,
 )
-from vouch_desktop.core.rds_discovery import DatabaseEndpoint
+from vouch_desktop.core.aws.databases import DatabaseEndpoint
 from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
 
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
-from vouch_desktop.core.profile_io import apply_import, export_profiles, plan_import
-from vouch_desktop.core.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+from vouch_desktop.core.storage.profile_io import apply_import, export_profiles, plan_import
+from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 

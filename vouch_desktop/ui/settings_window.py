@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.errors import ValidationErrors
-from vouch_desktop.core.settings import LOG_LEVELS, Settings
-from vouch_desktop.core.terminals import CUSTOM, TerminalSpec
-from vouch_desktop.core.tunnel_carriers import BACKEND_CHOICES
+from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
+from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
+from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
 from vouch_desktop.ui.forms import FieldErrors
 
 

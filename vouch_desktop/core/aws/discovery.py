@@ -1,0 +1,169 @@
+"""Instance discovery: SSM-managed instances joined with their EC2 data, across regions.
+
+Regions are queried in parallel (threads: botocore is blocking), every call paginated. A region that
+fails (access denied, unreachable) is reported beside the others' results instead of spoiling them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, TypeVar
+
+from vouch_desktop.core.aws.sessions import AwsSessions, translate
+
+MANAGED_ONLINE = "Online"
+EC2_FIELDS = ("InstanceId", "State", "PrivateIpAddress", "PlatformDetails", "Platform", "Tags")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DiscoveredInstance:
+    instance_id: str
+    region: str
+    name: str = ""
+    state: str = ""  # EC2 state: running, stopped, ... ("" for hybrid mi- nodes)
+    private_ip: str = ""
+    platform: str = ""
+    managed: bool = False
+    ping_status: str = ""  # SSM: Online, ConnectionLost, Inactive
+    agent_version: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.instance_id})" if self.name else self.instance_id
+
+    @property
+    def connectable(self) -> bool:
+        return self.managed and self.ping_status == MANAGED_ONLINE and self.state in ("running", "")
+
+    @property
+    def reason(self) -> str:
+        """Why one cannot connect, in plain words ("" when one can)."""
+        if self.state and self.state != "running":
+            return f"instance is {self.state}"
+        if not self.managed:
+            return "not managed by Systems Manager (no SSM agent or no instance profile)"
+        if self.ping_status != MANAGED_ONLINE:
+            return f"SSM agent is not connected ({self.ping_status or 'unknown'})"
+        return ""
+
+
+@dataclass(frozen=True)
+class RegionFailure:
+    region: str
+    message: str
+    advice: str = ""
+
+
+@dataclass
+class DiscoveryResult:
+    profile: str
+    regions: list[str]
+    instances: list[DiscoveredInstance]
+    failures: list[RegionFailure]
+    fetched_at: datetime
+
+    def age_text(self, now: datetime | None = None) -> str:
+        minutes = int(((now or datetime.now(timezone.utc)) - self.fetched_at).total_seconds() // 60)
+        if minutes < 1:
+            return "updated just now"
+        if minutes < 120:
+            return f"updated {minutes} min ago"
+        return f"updated {minutes // 60} h ago"
+
+
+def _name_tag(tags: list[dict] | None) -> tuple[str, dict[str, str]]:
+    mapping = {str(t.get("Key", "")): str(t.get("Value", "")) for t in tags or [] if isinstance(t, dict)}
+    return mapping.get("Name", ""), mapping
+
+
+def slim(reservation: dict) -> dict:
+    """A reservation with only the instance fields ``join_region`` reads, made as each page is parsed:
+    thousands of whole EC2 records alive at once would make every full garbage collection (which
+    holds the GIL, and so stalls the UI thread) scan millions of objects."""
+    return {"Instances": [{key: inst[key] for key in EC2_FIELDS if key in inst}
+                          for inst in reservation.get("Instances") or []]}
+
+
+def join_region(region: str, information: list[dict], reservations: list[dict]) -> list[DiscoveredInstance]:
+    """Join DescribeInstanceInformation with DescribeInstances; tolerant of missing fields."""
+    managed = {i["InstanceId"]: i for i in information if isinstance(i, dict) and i.get("InstanceId")}
+    found: dict[str, DiscoveredInstance] = {}
+    for reservation in reservations:
+        for inst in reservation.get("Instances", []) or []:
+            instance_id = inst.get("InstanceId")
+            if not instance_id:
+                continue
+            state = (inst.get("State") or {}).get("Name", "")
+            if state in ("terminated", "shutting-down"):
+                continue
+            info = managed.get(instance_id, {})
+            name, tags = _name_tag(inst.get("Tags"))
+            found[instance_id] = DiscoveredInstance(
+                instance_id=instance_id, region=region, name=name, state=state,
+                private_ip=inst.get("PrivateIpAddress", "") or info.get("IPAddress", ""),
+                platform=inst.get("PlatformDetails") or inst.get("Platform") or info.get("PlatformName", ""),
+                managed=bool(info), ping_status=info.get("PingStatus", ""),
+                agent_version=info.get("AgentVersion", ""), tags=tags,
+            )
+    for instance_id, info in managed.items():
+        if instance_id not in found:  # hybrid (mi-) nodes have no EC2 record
+            found[instance_id] = DiscoveredInstance(
+                instance_id=instance_id, region=region, name=info.get("ComputerName", ""),
+                private_ip=info.get("IPAddress", ""), platform=info.get("PlatformName", ""),
+                managed=True, ping_status=info.get("PingStatus", ""), agent_version=info.get("AgentVersion", ""),
+            )
+    return sorted(found.values(), key=lambda i: (not i.connectable, i.name.lower() or "~", i.instance_id))
+
+
+async def across_regions(profile: str, regions: list[str], work: Callable[[str], list[T]], what: str,
+                         on_region_done: Callable[[str, int], None] | None = None) -> tuple[list[T], list[RegionFailure]]:
+    """Runs blocking ``work(region)`` for every region at once; a failing region is reported, not fatal."""
+
+    async def one(region: str) -> list[T] | RegionFailure:
+        try:
+            found = await asyncio.to_thread(work, region)
+        except Exception as exc:
+            error = translate(exc, profile=profile, action=f"listing {what} in {region}")
+            return RegionFailure(region, error.message, error.advice)
+        if on_region_done is not None:
+            on_region_done(region, len(found))
+        return found
+
+    results = await asyncio.gather(*(one(r) for r in regions))
+    return ([item for r in results if isinstance(r, list) for item in r],
+            [r for r in results if isinstance(r, RegionFailure)])
+
+
+class InstanceDiscovery:
+    def __init__(self, aws: AwsSessions) -> None:
+        self.aws = aws
+
+    def _region(self, profile: str, region: str) -> list[DiscoveredInstance]:
+        ssm = self.aws.client("ssm", profile, region)
+        ec2 = self.aws.client("ec2", profile, region)
+        information = [i for page in ssm.get_paginator("describe_instance_information").paginate()
+                       for i in page.get("InstanceInformationList", [])]
+        pages = ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 200})
+        reservations = [slim(reservation) for page in pages for reservation in page.get("Reservations", [])]
+        return join_region(region, information, reservations)
+
+    async def discover(self, profile: str, regions: list[str],
+                       on_region_done: Callable[[str, int], None] | None = None) -> DiscoveryResult:
+        instances, failures = await across_regions(profile, regions, lambda r: self._region(profile, r), "instances",
+                                                   on_region_done)
+        return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(timezone.utc))
+
+    async def resolve(self, profile: str, region: str, tag_filter: str) -> list[DiscoveredInstance]:
+        """The connectable instances a tag filter such as ``Name=web-*`` matches, at connect time."""
+        key, _, pattern = tag_filter.partition("=")
+        try:
+            instances = await asyncio.to_thread(self._region, profile, region)
+        except Exception as exc:
+            raise translate(exc, profile=profile, action=f"looking up {tag_filter} in {region}") from exc
+        return [i for i in instances
+                if i.connectable and fnmatch.fnmatchcase(i.tags.get(key.strip(), ""), pattern.strip())]

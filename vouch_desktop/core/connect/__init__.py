@@ -1,0 +1,1 @@
+"""Connecting to an instance: pre-flight checks, terminals, SSH over SSM."""

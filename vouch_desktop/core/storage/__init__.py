@@ -1,0 +1,1 @@
+"""What the app keeps on disk: atomic versioned files, settings, profiles, history."""

@@ -1,0 +1,392 @@
+"""Port-forward tunnels that stay up: StartSession with botocore, a carrier for the bytes, reconnects.
+
+Each tunnel is one asyncio task that loops: wait for valid credentials → start an SSM session →
+hand it to a carrier (the session-manager-plugin or the built-in data channel, see
+core.tunnels.carriers) → confirm the local port accepts connections → "up" → when the carrier ends
+or the session drops, reconnect with backoff. Errors that another attempt cannot fix (access
+denied, a missing plugin, a port someone else holds) fail the tunnel for good, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+import socket
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Protocol
+
+from vouch_desktop.core.aws.sessions import (
+    AccessDenied, AwsError, AwsSessions, AwsUnreachable, NotLoggedIn, ProfileMissing, translate,
+)
+from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
+from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.events import Event
+from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
+from vouch_desktop.core.aws.ssm_commands import SessionRequest
+from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
+from vouch_desktop.core.storage.validation import is_tag_filter
+
+log = logging.getLogger(__name__)
+
+
+class TunnelSpec(Protocol):
+    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it)."""
+
+    name: str
+    target: str
+    remote_host: str
+    remote_port: int
+    local_port: int
+    region: str
+    aws_profile: str
+    document: str
+
+
+class TunnelState(enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    UP = "up"
+    RECONNECTING = "reconnecting"
+    PAUSED = "paused"  # waiting for a Vouch login
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TunnelStatus:
+    name: str
+    state: TunnelState = TunnelState.STOPPED
+    local_port: int = 0
+    reason: str = ""
+    advice: str = ""
+    attempts: int = 0
+    target: str = ""
+    backend: str = ""  # the carrier of the current session: "AWS plugin" or "built-in"
+    since: float = field(default_factory=time.time)
+
+    @property
+    def address(self) -> str:
+        return f"localhost:{self.local_port}" if self.local_port else ""
+
+    @property
+    def active(self) -> bool:
+        return self.state not in (TunnelState.STOPPED, TunnelState.FAILED)
+
+    @property
+    def summary(self) -> str:
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
+                TunnelState.STARTING: "starting…",
+                TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
+                + (f" {self.reason}" if self.reason else ""),
+                TunnelState.PAUSED: "paused: log in to resume",
+                TunnelState.FAILED: f"failed: {self.reason}",
+                TunnelState.STOPPED: "off"}[self.state]
+
+
+@dataclass
+class Backoff:
+    first: float = 0.5
+    factor: float = 2.0
+    cap: float = 30.0
+    max_failures: int = 8  # consecutive failed attempts (never reaching "up") before giving up
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.cap, self.first * self.factor ** max(0, attempt - 1))
+        return base * random.uniform(0.8, 1.2)
+
+
+def port_owner(port: int) -> str:
+    """Who listens on a local port, as far as we may know ("" when unknown)."""
+    try:
+        import psutil
+
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
+                proc = psutil.Process(conn.pid)
+                return f"{proc.name()} (pid {conn.pid})"
+    except Exception:  # no permission to look, or psutil cannot on this platform
+        return ""
+    return ""
+
+
+def check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            owner = port_owner(port)
+            raise PortInUse(
+                f"Local port {port} is already in use" + (f" by {owner}." if owner else "."),
+                advice="Stop the program that uses it, or give this tunnel another local port (0 picks a free one).",
+                permanent=True) from None
+
+
+def pick_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Tunnel:
+    def __init__(self, manager: TunnelManager, spec: TunnelSpec, aws_profile: str) -> None:
+        self.manager = manager
+        self.spec = spec
+        self.aws_profile = aws_profile
+        self.local_port = spec.local_port or pick_free_port()  # fixed for the life of the tunnel
+        self.status = TunnelStatus(spec.name, TunnelState.STARTING, self.local_port, target=spec.target)
+        self.carrier: Carrier | None = None
+        self.session_id = ""
+        self.unterminated: list[str] = []  # sessions ended while AWS could not be reached: terminated later
+        self.task: asyncio.Task | None = None
+        self.stopping = False
+
+    def set(self, state: TunnelState, reason: str = "", advice: str = "", attempts: int | None = None) -> None:
+        self.status = replace(self.status, state=state, reason=reason, advice=advice, since=time.time(),
+                              attempts=self.status.attempts if attempts is None else attempts,
+                              backend=self.carrier.name if self.carrier is not None else self.status.backend)
+        self.manager.changed.emit(self.status)
+
+    async def run(self) -> None:
+        failures = 0  # consecutive attempts that did not reach "up": they set the backoff
+        counted = 0  # those of them that count toward giving up (AWS out of reach does not)
+        ever_up = False
+        reason = advice = ""
+        while not self.stopping:
+            if not self.manager.credentials_valid:
+                self.set(TunnelState.PAUSED, "waiting for a Vouch login")
+                await self.manager.wait_for_credentials()
+                continue
+            # while retrying, the last failure stays on show: it says why the tunnel is not up
+            self.set(TunnelState.RECONNECTING if ever_up or failures else TunnelState.STARTING,
+                     reason if failures else "", advice if failures else "", attempts=failures)
+            unreachable = False
+            try:
+                await self.start_once(first=not ever_up and failures == 0)
+                self.set(TunnelState.UP, attempts=0)
+                self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
+                await self.terminate_sessions()  # AWS answers again: end what an outage left open
+                ever_up, failures, counted = True, 0, 0
+                reason, advice = await self.wait_for_end(), ""
+            except TunnelError as exc:
+                if exc.permanent:
+                    return self.fail(exc)
+                reason, advice = exc.message, exc.advice
+            except (ProfileMissing, AccessDenied) as exc:
+                return self.fail(exc)
+            except NotLoggedIn:
+                self.manager.credentials_valid = False
+                continue
+            except AwsUnreachable as exc:  # the network or AWS is down: keep trying until it is back
+                reason, advice, unreachable = exc.message, exc.advice, True
+            except AwsError as exc:
+                reason, advice = exc.message, exc.advice
+                if exc.code in ("InvalidDocument", "ValidationException", "InvalidParameters"):
+                    return self.fail(exc)
+            finally:
+                await self.cleanup()
+            if self.stopping:
+                break
+            failures += 1
+            counted += 0 if unreachable else 1
+            if counted >= self.manager.backoff.max_failures:
+                return self.fail(TunnelError(f"gave up after {failures} attempts: {reason}", advice=advice))
+            log.info("tunnel %s dropped (%s); reconnecting", self.spec.name, reason)
+            self.set(TunnelState.RECONNECTING, reason, advice, attempts=failures)
+            self.manager.record("tunnel_reconnect", self, reason)
+            await self.manager.sleep(self.manager.backoff.delay(failures))
+        self.set(TunnelState.STOPPED)
+
+    def fail(self, exc: VouchDesktopError) -> None:
+        log.warning("tunnel %s failed: %s", self.spec.name, exc.message)
+        self.set(TunnelState.FAILED, exc.message, exc.advice)
+        self.manager.record("tunnel_failure", self, exc.message)
+        self.manager.failed.emit(self.status)
+
+    def request(self, target: str) -> SessionRequest:
+        parameters = {"portNumber": [str(self.spec.remote_port)], "localPortNumber": [str(self.local_port)]}
+        document = self.spec.document or REMOTE_HOST_DOCUMENT
+        if document == REMOTE_HOST_DOCUMENT:
+            parameters["host"] = [self.spec.remote_host]
+        return SessionRequest(target=target, region=self.spec.region, profile=self.aws_profile,
+                              document=document, parameters=parameters)
+
+    async def start_once(self, first: bool) -> None:
+        carrier = self.manager.choose_carrier()
+        try:
+            check_port_free(self.local_port)
+        except PortInUse as exc:
+            # our own previous session may still be releasing the port: only the first start is final
+            exc.permanent = first
+            raise
+        target = await self.manager.resolve_target(self.spec, self.aws_profile)
+        request = self.request(target)
+        ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
+        try:
+            response = await asyncio.to_thread(
+                ssm.start_session, **request.api_arguments(), Reason=f"Vouch Desktop tunnel {self.spec.name}"[:256])
+        except Exception as exc:
+            raise translate(exc, profile=self.aws_profile, target=target, action="starting the tunnel session") from exc
+        self.session_id = response["SessionId"]
+        self.carrier = carrier
+        await carrier.start(response, request, ssm.meta.endpoint_url, self.local_port)
+
+    async def wait_for_end(self) -> str:
+        assert self.carrier is not None
+        return await self.carrier.wait_closed()
+
+    async def cleanup(self) -> None:
+        carrier, self.carrier = self.carrier, None
+        if carrier is not None:
+            await carrier.stop()
+        session_id, self.session_id = self.session_id, ""
+        if session_id:
+            self.unterminated.append(session_id)
+        await self.terminate_sessions()
+
+    async def terminate_sessions(self) -> None:
+        """Terminate the sessions this tunnel ended, best effort (one may be gone already). One that AWS
+        could not be reached for is kept and tried again once the tunnel is up, so that an outage does
+        not leave sessions open on the service."""
+        for session_id in list(self.unterminated):
+            try:
+                ssm = self.manager.aws.client("ssm", self.aws_profile, self.spec.region)
+                await asyncio.to_thread(ssm.terminate_session, SessionId=session_id)
+            except Exception as exc:  # whatever it is, it must not end the tunnel
+                if isinstance(translate(exc), AwsUnreachable):
+                    continue
+                log.debug("terminating session %s: %s", session_id, exc)
+            self.unterminated.remove(session_id)
+
+
+class TunnelManager:
+    def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
+                 plugin_path: Callable[[], str | None],
+                 resolve_tag_filter: Callable[[str, str, str], "asyncio.Future[list]"] | None = None,
+                 record: Callable[[str, dict], None] | None = None,
+                 backoff: Backoff | None = None, start_timeout: float = 20.0,
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
+        self.aws = aws
+        self.processes = processes
+        self.plugin_path = plugin_path
+        self.backend = backend
+        self.engine = ForwardingEngine()  # carries the built-in tunnels, started on first use
+        self._resolve_tag_filter = resolve_tag_filter
+        self._record = record
+        self.backoff = backoff or Backoff()
+        self.start_timeout = start_timeout
+        self.plugin_reads_env = plugin_reads_env
+        self.changed: Event[TunnelStatus] = Event()
+        self.failed: Event[TunnelStatus] = Event()
+        self._tunnels: dict[str, Tunnel] = {}
+        self._credentials = asyncio.Event()
+        self._credentials.set()
+        self._wake = asyncio.Event()
+
+    # ---- credentials: pause while logged out, resume after a new login
+    @property
+    def credentials_valid(self) -> bool:
+        return self._credentials.is_set()
+
+    @credentials_valid.setter
+    def credentials_valid(self, valid: bool) -> None:
+        if valid:
+            self._credentials.set()
+        else:
+            self._credentials.clear()
+
+    async def wait_for_credentials(self) -> None:
+        await self._credentials.wait()
+
+    async def sleep(self, seconds: float) -> None:
+        """Backoff sleep that a wake-up (resume from sleep, new login) cuts short."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def wake(self) -> None:
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    # ---- queries
+    def status(self, name: str) -> TunnelStatus:
+        tunnel = self._tunnels.get(name)
+        return tunnel.status if tunnel else TunnelStatus(name)
+
+    def statuses(self) -> list[TunnelStatus]:
+        return [t.status for t in self._tunnels.values()]
+
+    def pids(self) -> list[int]:
+        """The plugin processes of the tunnels (built-in tunnels have none)."""
+        return [pid for t in self._tunnels.values() if t.carrier is not None and (pid := t.carrier.pid) is not None]
+
+    def choose_carrier(self) -> Carrier:
+        choice = self.backend()
+        return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
+                              processes=self.processes, engine=self.engine,
+                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout)
+
+    # ---- control
+    async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:
+        existing = self._tunnels.get(spec.name)
+        if existing is not None and existing.status.active:
+            return existing.status
+        tunnel = Tunnel(self, spec, spec.aws_profile or default_aws_profile)
+        self._tunnels[spec.name] = tunnel
+        self.changed.emit(tunnel.status)
+        tunnel.task = asyncio.ensure_future(tunnel.run())
+        return tunnel.status
+
+    async def stop(self, name: str) -> None:
+        tunnel = self._tunnels.get(name)
+        if tunnel is None:
+            return
+        tunnel.stopping = True
+        if tunnel.task is not None and not tunnel.task.done():
+            tunnel.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tunnel.task
+        await tunnel.cleanup()
+        if tunnel.status.state is not TunnelState.FAILED:
+            tunnel.set(TunnelState.STOPPED)
+        self.record("tunnel_stop", tunnel, "stopped")
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)))
+        self.engine.stop()
+
+    async def reconnect_all(self, reason: str) -> None:
+        """After a resume from sleep or a network change the sessions are likely dead: restart them."""
+        for tunnel in self._tunnels.values():
+            if tunnel.status.state is TunnelState.UP and tunnel.carrier is not None:
+                log.info("restarting tunnel %s: %s", tunnel.spec.name, reason)
+                await tunnel.carrier.stop()
+        self.wake()
+
+    async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:
+        if not is_tag_filter(spec.target):
+            return spec.target
+        if self._resolve_tag_filter is None:
+            raise TunnelError(f"Cannot resolve {spec.target}", permanent=True)
+        matches = await self._resolve_tag_filter(aws_profile, spec.region, spec.target)
+        if not matches:
+            raise TunnelError(f"No connectable instance matches {spec.target} in {spec.region}.",
+                              advice="Check the tag filter, the region, and that the bastion runs the SSM agent.")
+        return matches[0].instance_id
+
+    def record(self, kind: str, tunnel: Tunnel, message: str) -> None:
+        if self._record is not None:
+            self._record(kind, {"profile": tunnel.spec.name, "target": tunnel.spec.target,
+                                "region": tunnel.spec.region, "message": message,
+                                "local_port": tunnel.local_port})
+
+
+def connection_string(status: TunnelStatus, remote_port: int) -> str:
+    """A client command line for a tunnel, by the database's usual port."""
+    if remote_port in (3306, 33060):
+        return f"mysql -h 127.0.0.1 -P {status.local_port}"
+    if remote_port == 5432:
+        return f"psql -h localhost -p {status.local_port}"
+    return f"localhost:{status.local_port}"
