@@ -23,8 +23,8 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.core.aws.discovery import InstanceDiscovery  # noqa: E402
+from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.demo.fake_aws import MANAGED_TAG, FakeAws  # noqa: E402
 from vouch_desktop.ui.controller import freeze_long_lived  # noqa: E402
 from vouch_desktop.ui.instance_browser import InstanceBrowser  # noqa: E402

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from vouch_desktop.cli import EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_UNKNOWN, main
-from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.system.paths import AppPaths
 
 
 def cli(*args, env, timeout=60, app=None):

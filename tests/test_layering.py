@@ -61,8 +61,8 @@ def test_no_shell_true_anywhere(reliability):
 def test_start_up_imports_only_what_the_icon_and_an_idle_app_need(isolated_home):
     """Before the icon: no asyncio and no botocore, even with saved settings to validate; the running
     app (composition root) leaves botocore's session and its models until AWS is first needed."""
-    from vouch_desktop.core.system.paths import AppPaths
     from vouch_desktop.core.storage.settings import Settings, SettingsStore
+    from vouch_desktop.core.system.paths import AppPaths
 
     SettingsStore(AppPaths.default().ensure()).save(Settings(regions=["eu-west-1", "us-east-1"]))
     probe = ("import sys\n"

@@ -14,9 +14,9 @@ import pytest
 
 from tests import test_cli
 from tests.fixtures.processes import MARK_VARIABLE
+from tests.fixtures.sockets import roundtrip
 from tests.test_cli import cli
 from tests.ui.test_app_cycles import start_app, wait_for_line
-from tests.fixtures.sockets import roundtrip
 from vouch_desktop import __version__
 from vouch_desktop.self_check import CHECKS
 from vouch_desktop.ui.composition import READY_LINE

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from vouch_desktop.cli import EXIT_FAILED, EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNKNOWN
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, UnknownProfile
 from vouch_desktop.core.system.ipc_client import NotRunning, send_request
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, UnknownProfile
 
 
 def say(text: str) -> None:
@@ -70,9 +70,9 @@ class Commands:
     def status(self) -> int:
         answer = self.ask_or_none("status")
         if answer is None:
-            from vouch_desktop.core.vouch.session_state import evaluate
             from vouch_desktop.core.storage.settings import SettingsStore
             from vouch_desktop.core.vouch.client import VouchClient
+            from vouch_desktop.core.vouch.session_state import evaluate
 
             settings = SettingsStore(self.paths).load()[0]
             vouch_status = asyncio.run(VouchClient(settings.vouch_path or None).status())
@@ -90,9 +90,9 @@ class Commands:
         if answer is not None:
             say(f"Opened {answer['title']}." if answer.get("title") else "Cancelled.")
             return EXIT_OK
+        from vouch_desktop.core.aws.discovery import InstanceDiscovery
         from vouch_desktop.core.aws.sessions import AwsSessions
         from vouch_desktop.core.connect.connector import Connector
-        from vouch_desktop.core.aws.discovery import InstanceDiscovery
         from vouch_desktop.core.storage.history import History
         from vouch_desktop.core.storage.settings import SettingsStore
         from vouch_desktop.core.vouch.client import VouchClient

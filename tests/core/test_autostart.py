@@ -8,7 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vouch_desktop.core.system.autostart import autostart_for, launch_command
 from vouch_desktop.core.system.autostart.linux import XdgAutostart, exec_line

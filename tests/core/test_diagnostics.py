@@ -7,9 +7,9 @@ import os
 import sys
 
 from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.aws.ssm_commands import ToolPaths, find_tools
 from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.aws.ssm_commands import ToolPaths, find_tools
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.demo.seed import seed_demo_world
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from vouch_desktop.core.aws.sessions import AwsSessions, NotLoggedIn, ProfileMissing
 from vouch_desktop.core.aws.access import check_access
-from vouch_desktop.core.aws.discovery import InstanceDiscovery, join_region, slim
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, default_port
+from vouch_desktop.core.aws.discovery import InstanceDiscovery, join_region, slim
+from vouch_desktop.core.aws.sessions import AwsSessions, NotLoggedIn, ProfileMissing
 from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
 
 

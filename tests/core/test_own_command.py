@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vouch_desktop.core.system.autostart import launch_command
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, ToolPaths, session_command
+from vouch_desktop.core.system.autostart import launch_command
 
 FROZEN_DIR = Path("/opt/vouch-desktop")
 

@@ -10,15 +10,19 @@ import signal
 
 import pytest
 from botocore.exceptions import (
-    ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError, SSLError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
 )
 
 from tests.core import test_tunnels
 from tests.core.test_tunnels import Spec, make_manager, wait_state
 from tests.fixtures.sockets import roundtrip_async
 from tests.fixtures.waiting import LoopWatch, until
-from vouch_desktop.core.aws.sessions import AwsSessions, AwsUnreachable, translate
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
+from vouch_desktop.core.aws.sessions import AwsSessions, AwsUnreachable, translate
 from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is

@@ -10,15 +10,21 @@ import asyncio
 import json
 import sys
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vouch_desktop.core.errors import ValidationError
-from vouch_desktop.core.system.processes import run
-from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT, TunnelProfile
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, ToolPaths, aws_cli_argv, plugin_argv, session_command
+from vouch_desktop.core.errors import ValidationError
+from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT, TunnelProfile
 from vouch_desktop.core.storage.validation import (
-    INSTANCE_ID_RE, check_aws_profile, check_host, check_region, check_target, is_tag_filter,
+    INSTANCE_ID_RE,
+    check_aws_profile,
+    check_host,
+    check_region,
+    check_target,
+    is_tag_filter,
 )
+from vouch_desktop.core.system.processes import run
 
 NASTY = ["$(rm -rf ~)", "`id`", "; ls", "a b", "--profile", "-e", "--endpoint-url=https://evil.example", "'\"",
          "\\", "&&", "|", "x\n", "\n--debug", "%h", "{command}", "fe80::1%\n-x", "fe80::1%eth0 -x", "\x00", "-"]

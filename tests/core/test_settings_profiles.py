@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from vouch_desktop.core.errors import ValidationErrors
-from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.storage.settings import Settings, SettingsStore
 from vouch_desktop.core.storage.validation import INSTANCE_ID_RE
+from vouch_desktop.core.system.paths import AppPaths
 
 
 @pytest.fixture

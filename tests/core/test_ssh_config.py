@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from vouch_desktop.core.errors import ValidationError
 from vouch_desktop.core.connect.ssh_config import BEGIN, SshConfigEditor, ssh_command_line
+from vouch_desktop.core.errors import ValidationError
 
 EXISTING = "# my config\nHost bastion\n  HostName 10.0.0.1\n  User admin\n\nHost *\n\tServerAliveInterval 30"
 

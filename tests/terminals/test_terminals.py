@@ -8,12 +8,13 @@ import subprocess
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vouch_desktop.core.errors import ValidationError
-from vouch_desktop.core.system.processes import launch_detached
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalLauncher, expand, registry
 from vouch_desktop.core.connect.terminals.macos import applescript_string
+from vouch_desktop.core.errors import ValidationError
+from vouch_desktop.core.system.processes import launch_detached
 
 CMD = ["aws", "ssm", "start-session", "--target", "i-0123456789abcdef0", "--region", "eu-west-1"]
 TITLE = "web-1 (i-0123456789abcdef0)"

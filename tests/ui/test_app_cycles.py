@@ -17,8 +17,8 @@ import pytest
 
 from tests import test_cli
 from tests.fixtures.processes import MARK_VARIABLE
-from tests.test_cli import cli
 from tests.fixtures.sockets import roundtrip
+from tests.test_cli import cli
 from vouch_desktop.demo.fake_tools import PLUGIN
 
 pytestmark = pytest.mark.desktop

@@ -20,8 +20,8 @@ from tests.fixtures.notification_server import FakeNotificationServer
 from tests.fixtures.sockets import roundtrip
 from tests.ui.conftest import until
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.demo.world import DemoWorld
 from vouch_desktop.ui.composition import VouchDesktop
 

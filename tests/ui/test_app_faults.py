@@ -9,10 +9,10 @@ import asyncio
 
 import pytest
 
+from tests.fixtures.sockets import roundtrip
 from tests.fixtures.waiting import LoopWatch
 from tests.ui import test_app_end_to_end
 from tests.ui.conftest import until
-from tests.fixtures.sockets import roundtrip
 from tests.ui.test_app_end_to_end import running
 from vouch_desktop.core.system.ipc_client import send_request
 from vouch_desktop.core.system.paths import AppPaths

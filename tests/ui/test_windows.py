@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
 
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
-from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
-from vouch_desktop.core.storage.settings import Settings
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
 from vouch_desktop.core.connect.terminals import registry
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.storage.settings import Settings
+from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.ui.instance_browser import InstanceBrowser
 from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
 from vouch_desktop.ui.profiles_window import ProfilesWindow
@@ -106,7 +106,7 @@ def test_instance_browser_filters_greys_and_acts(qtbot):
     web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True, "Online")
     stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True, ping_status="ConnectionLost")
     browser.set_result(DiscoveryResult("p", ["eu-west-1", "us-east-1"], [web, stopped],
-                                       [RegionFailure("ap-south-1", "AWS denied access")], datetime.now(timezone.utc)))
+                                       [RegionFailure("ap-south-1", "AWS denied access")], datetime.now(UTC)))
     assert browser.proxy.rowCount() == 2 and "ap-south-1: AWS denied access" in browser.errors_label.text()
     assert browser.age_label.text() == "2 instances · updated just now"
     browser.select_instance(stopped.instance_id)

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from vouch_desktop.core.vouch.client import VouchClient, VouchStatus
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import SessionState, countdown, evaluate, next_check_delay
-from vouch_desktop.core.vouch.client import VouchClient, VouchStatus
 
 LEAD = 15 * 60
 T0 = 1_800_000_000.0

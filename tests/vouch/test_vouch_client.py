@@ -12,8 +12,16 @@ import psutil
 import pytest
 
 from vouch_desktop.core.vouch.client import (
-    VouchBadOutput, VouchClient, VouchConfigError, VouchFailed, VouchNetworkError, VouchNoKey, VouchNotInstalled,
-    VouchNotLoggedIn, VouchPermissionError, VouchTimeout,
+    VouchBadOutput,
+    VouchClient,
+    VouchConfigError,
+    VouchFailed,
+    VouchNetworkError,
+    VouchNoKey,
+    VouchNotInstalled,
+    VouchNotLoggedIn,
+    VouchPermissionError,
+    VouchTimeout,
 )
 
 

@@ -22,9 +22,10 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import botocore.session
@@ -56,7 +57,7 @@ class FakeSession:
     region: str
     token: str
     status: str = "Connected"  # Connected → Terminated
-    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     ended: str = ""
     instance_name: str = ""
     resumed: int = 0
@@ -185,7 +186,7 @@ class FakeAws:
             ending = session.status != "Terminated"
             if ending:
                 session.status = "Terminated"
-                session.ended = datetime.now(timezone.utc).isoformat()
+                session.ended = datetime.now(UTC).isoformat()
         if ending:
             self.agent.end_session(session_id)
         return session
@@ -235,7 +236,7 @@ def _instance_information(instance: dict) -> dict:
     return {
         "InstanceId": instance["InstanceId"],
         "PingStatus": "Online" if running else "ConnectionLost",
-        "LastPingDateTime": datetime.now(timezone.utc).timestamp(),
+        "LastPingDateTime": datetime.now(UTC).timestamp(),
         "AgentVersion": "3.3.1142.0",
         "IsLatestVersion": True,
         "PlatformType": "Windows" if "Windows" in platform else "Linux",

@@ -18,8 +18,8 @@ import contextlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from vouch_desktop.core.tunnels.datachannel.channel import DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (

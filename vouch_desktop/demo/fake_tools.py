@@ -16,8 +16,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from vouch_desktop.core.system.own_command import own_command
 from vouch_desktop.core.aws.ssm_commands import PLUGIN_NAME as PLUGIN
+from vouch_desktop.core.system.own_command import own_command
 
 VOUCH = "vouch"
 TOOLS = (VOUCH, PLUGIN)

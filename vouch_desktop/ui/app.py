@@ -10,15 +10,16 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.ipc_client import is_running, send_request
 from vouch_desktop.core.system.logging_setup import configure_logging
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.ui.tray import TrayIcon
 
 if TYPE_CHECKING:

@@ -14,24 +14,24 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from vouch_desktop import __version__
-from vouch_desktop.core.system.autostart import autostart_for
-from vouch_desktop.core.aws.sessions import AwsSessions
-from vouch_desktop.core.connect.connector import Connector
-from vouch_desktop.core.system.notifications import FreedesktopNotifier
+from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.aws.ssm_commands import find_tools
+from vouch_desktop.core.connect.connector import Connector
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
+from vouch_desktop.core.storage.profiles import ProfileBook
+from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
+from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
+from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.storage.profiles import ProfileBook
-from vouch_desktop.core.aws.databases import DatabaseDiscovery
-from vouch_desktop.core.vouch.session_monitor import SessionMonitor
-from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.aws.ssm_commands import find_tools
 from vouch_desktop.core.tunnels.manager import TunnelManager
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector
 from vouch_desktop.ui.controller import Controller, Services
 from vouch_desktop.ui.notifier import Notifier

@@ -9,34 +9,34 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 
-from vouch_desktop.core.system.autostart import Autostart, launch_command
-from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles
 from vouch_desktop.core.aws.access import check_access
+from vouch_desktop.core.aws.databases import DatabaseDiscovery
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
+from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles
+from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Connector
 from vouch_desktop.core.connect.diagnostics import Diagnostics
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+from vouch_desktop.core.connect.terminals import CUSTOM, TerminalLauncher, parse, registry
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.history import History
+from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
+from vouch_desktop.core.storage.settings import Settings, SettingsStore
+from vouch_desktop.core.system.autostart import Autostart, launch_command
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry, launch_detached
-from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
-from vouch_desktop.core.aws.databases import DatabaseDiscovery
-from vouch_desktop.core.vouch.session_monitor import SessionMonitor
-from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, notice_for_transition
-from vouch_desktop.core.storage.settings import Settings, SettingsStore
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
-from vouch_desktop.core.connect.terminals import CUSTOM, TerminalLauncher, parse, registry
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, connection_string
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.login import VouchLogin
+from vouch_desktop.core.vouch.session_monitor import SessionMonitor
+from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
 from vouch_desktop.ui.about_dialog import AboutDialog
 from vouch_desktop.ui.diagnostics_window import DiagnosticsWindow

@@ -3,7 +3,7 @@ and a couple of ready-made profiles so there is something to click."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QMenu
 

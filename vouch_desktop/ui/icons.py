@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
@@ -18,7 +18,7 @@ def _svg_bytes(name: str) -> bytes:
     return resource("icons", f"{name}.svg").read_bytes()
 
 
-@lru_cache(maxsize=None)
+@cache
 def tray_icon(state: str, tunnels_up: bool = False) -> QIcon:
     if state not in STATE_ICONS:
         raise ValueError(f"unknown icon state {state!r}")

@@ -4,7 +4,7 @@ when one cannot connect; connect, save as a profile, SSH, in one click."""
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QStandardItem

@@ -4,7 +4,7 @@ the tray balloon (clicked = the action) elsewhere. Never steals focus: neither p
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QSystemTrayIcon
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
+from vouch_desktop.core.aws.databases import DatabaseEndpoint
 from vouch_desktop.core.errors import ValidationErrors
 from vouch_desktop.core.storage.profiles import (
-    LOCAL_PORT_DOCUMENT, REMOTE_HOST_DOCUMENT, InstanceProfile, Profile, TunnelProfile,
+    LOCAL_PORT_DOCUMENT,
+    REMOTE_HOST_DOCUMENT,
+    InstanceProfile,
+    Profile,
+    TunnelProfile,
 )
-from vouch_desktop.core.aws.databases import DatabaseEndpoint
 from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
 
 

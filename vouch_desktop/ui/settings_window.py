@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
+from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.errors import ValidationErrors
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
-from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
 from vouch_desktop.ui.forms import FieldErrors
 

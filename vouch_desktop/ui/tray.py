@@ -6,7 +6,7 @@ registers, so it never shows stale state and no menu item needs bookkeeping.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QCursor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.discovery import RegionFailure, across_regions
+from vouch_desktop.core.aws.sessions import AwsSessions
 
 DEFAULT_PORTS = {
     "postgres": 5432, "aurora-postgresql": 5432,

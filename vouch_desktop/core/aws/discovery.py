@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from vouch_desktop.core.aws.sessions import AwsSessions, translate
 
@@ -68,7 +69,7 @@ class DiscoveryResult:
     fetched_at: datetime
 
     def age_text(self, now: datetime | None = None) -> str:
-        minutes = int(((now or datetime.now(timezone.utc)) - self.fetched_at).total_seconds() // 60)
+        minutes = int(((now or datetime.now(UTC)) - self.fetched_at).total_seconds() // 60)
         if minutes < 1:
             return "updated just now"
         if minutes < 120:
@@ -156,7 +157,7 @@ class InstanceDiscovery:
                        on_region_done: Callable[[str, int], None] | None = None) -> DiscoveryResult:
         instances, failures = await across_regions(profile, regions, lambda r: self._region(profile, r), "instances",
                                                    on_region_done)
-        return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(timezone.utc))
+        return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(UTC))
 
     async def resolve(self, profile: str, region: str, tag_filter: str) -> list[DiscoveredInstance]:
         """The connectable instances a tag filter such as ``Name=web-*`` matches, at connect time."""

@@ -15,8 +15,18 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
-    BotoCoreError, ClientError, ConnectionError as BotoConnectionError, CredentialRetrievalError, HTTPClientError,
-    NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound, SSLError,
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSLError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
 )
 
 from vouch_desktop.core.errors import VouchDesktopError

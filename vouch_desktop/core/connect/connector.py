@@ -4,20 +4,20 @@ Shared by the tray and the command line (`vouch-desktop connect NAME`)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
-from vouch_desktop.core.aws.sessions import AwsSessions
-from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, InstanceDiscovery
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.aws.ssm_commands import SessionRequest, find_tools, session_command
+from vouch_desktop.core.connect.diagnostics import Diagnostics
+from vouch_desktop.core.connect.terminals import TerminalLauncher
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
-from vouch_desktop.core.system.processes import launch_detached
 from vouch_desktop.core.storage.profiles import InstanceProfile
 from vouch_desktop.core.storage.settings import Settings
-from vouch_desktop.core.aws.ssm_commands import SessionRequest, find_tools, session_command
-from vouch_desktop.core.connect.terminals import TerminalLauncher
 from vouch_desktop.core.storage.validation import is_tag_filter
+from vouch_desktop.core.system.processes import launch_detached
 from vouch_desktop.core.vouch.client import VouchClient
 
 Chooser = Callable[[InstanceProfile, list[DiscoveredInstance]], Awaitable[DiscoveredInstance | None]]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
-from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles, translate
 from vouch_desktop.core.aws.access import check_access
+from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles, translate
+from vouch_desktop.core.aws.ssm_commands import ToolPaths
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import run
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.aws.ssm_commands import ToolPaths
 from vouch_desktop.core.vouch.client import VouchClient
 
 PLUGIN_ADVICE = ("Install the Session Manager plugin for the AWS CLI and make sure it is on your PATH "

@@ -12,11 +12,11 @@ import shlex
 import shutil
 import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from vouch_desktop.core.storage.atomic import atomic_write_text
 from vouch_desktop.core.errors import ValidationError
+from vouch_desktop.core.storage.atomic import atomic_write_text
 
 BEGIN = "# >>> Added by Vouch Desktop: SSH over AWS Systems Manager >>>"
 END = "# <<< Added by Vouch Desktop <<<"
@@ -96,7 +96,7 @@ class SshConfigEditor:
         mode = 0o600
         if self.path.exists():
             mode = stat.S_IMODE(self.path.stat().st_mode)
-            backup = self.path.with_name(f"config.bak-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+            backup = self.path.with_name(f"config.bak-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
             shutil.copy2(self.path, backup)
         separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
         atomic_write_text(self.path, text + separator + addition, mode=mode)

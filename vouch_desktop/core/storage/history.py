@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from vouch_desktop.core.storage.atomic import atomic_write_text
@@ -40,7 +40,7 @@ class History:
     def add(self, kind: str, **data: object) -> HistoryEntry:
         if kind not in KINDS:
             raise ValueError(f"unknown history kind {kind!r}")
-        record = {"time": datetime.now(timezone.utc).isoformat(), "kind": kind}
+        record = {"time": datetime.now(UTC).isoformat(), "kind": kind}
         record.update({k: data[k] for k in FIELDS if data.get(k) not in (None, "")})
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import tomli_w
 
-from vouch_desktop.core.storage.atomic import atomic_write_text
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
+from vouch_desktop.core.storage.atomic import atomic_write_text
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
 
 FORMAT = 1

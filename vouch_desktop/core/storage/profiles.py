@@ -7,11 +7,17 @@ from typing import TypeVar, Union
 
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
-from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.storage.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.storage.validation import (
-    check_aws_profile, check_host, check_name, check_port, check_region, check_target, collect,
+    check_aws_profile,
+    check_host,
+    check_name,
+    check_port,
+    check_region,
+    check_target,
+    collect,
 )
+from vouch_desktop.core.system.paths import AppPaths
 
 SCHEMA_VERSION = 1
 REMOTE_HOST_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 from vouch_desktop.core.errors import ValidationError, ValidationErrors
-from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.storage.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.storage.validation import check_aws_profile, check_region, collect
+from vouch_desktop.core.system.paths import AppPaths
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
-from vouch_desktop.core.storage.atomic import atomic_write_text
 from vouch_desktop.core.errors import StoreError
+from vouch_desktop.core.storage.atomic import atomic_write_text
 
 Migration = Callable[[dict], dict]
 
@@ -43,7 +43,7 @@ class LoadResult:
 
 
 def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 class JsonDocumentStore:

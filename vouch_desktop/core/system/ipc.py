@@ -9,8 +9,8 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.ipc_client import PROTOCOL, NotRunning, is_running, send_request
@@ -55,7 +55,7 @@ class IpcServer:
                 request = json.loads(line)
                 if not isinstance(request, dict) or not isinstance(request.get("command"), str):
                     raise ValueError("not a request")
-            except (ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError) as exc:
                 answer = {"ok": False, "error": f"bad request: {type(exc).__name__}"}
             else:
                 answer = await self._answer(request["command"], request.get("args") or {})

@@ -40,7 +40,7 @@ def send_request(path: Path, command: str, args: dict | None = None, timeout: fl
                 if not chunk:
                     break
                 reply += chunk
-        except socket.timeout:
+        except TimeoutError:
             raise IpcTimeout(f"Vouch Desktop did not answer '{command}' within {timeout:g} s.") from None
     try:
         return json.loads(reply)

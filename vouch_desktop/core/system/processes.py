@@ -15,8 +15,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from vouch_desktop.core.errors import ExternalToolError
 
@@ -142,7 +142,7 @@ class ManagedProcess:
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
                 self._stragglers = _group_members(self.pid)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
         while loop.time() < deadline and self.group_is_ours():
             await asyncio.sleep(0.05)  # the rest of the group finishing its own clean shutdown
@@ -224,7 +224,7 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
                               stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await process.stop(grace=0.5)
         raise ProcessTimeout(f"{os.path.basename(argv[0])} did not answer within {timeout:g} s.",
                              advice="It may be waiting for something (a network, a key touch). Try again.") from None

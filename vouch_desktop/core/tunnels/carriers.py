@@ -14,11 +14,11 @@ import contextlib
 import time
 from typing import Protocol
 
-from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
-from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession
+from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
-from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
+from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession
 
 PLUGIN, BUILTIN = "AWS plugin", "built-in"
 BACKEND_CHOICES = {"auto": "Automatic (AWS plugin when installed, else built-in)",
@@ -62,7 +62,7 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
             raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened")
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             if time.monotonic() > deadline:
                 raise TunnelError(f"Local port {port} did not open within {timeout:.0f} s") from None
             await asyncio.sleep(0.1)

@@ -16,20 +16,27 @@ import logging
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Protocol
 
 from vouch_desktop.core.aws.sessions import (
-    AccessDenied, AwsError, AwsSessions, AwsUnreachable, NotLoggedIn, ProfileMissing, translate,
+    AccessDenied,
+    AwsError,
+    AwsSessions,
+    AwsUnreachable,
+    NotLoggedIn,
+    ProfileMissing,
+    translate,
 )
-from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
+from vouch_desktop.core.aws.ssm_commands import SessionRequest
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
-from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
-from vouch_desktop.core.aws.ssm_commands import SessionRequest
-from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
 from vouch_desktop.core.storage.validation import is_tag_filter
+from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
+from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +272,7 @@ class Tunnel:
 class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
-                 resolve_tag_filter: Callable[[str, str, str], "asyncio.Future[list]"] | None = None,
+                 resolve_tag_filter: Callable[[str, str, str], asyncio.Future[list]] | None = None,
                  record: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
                  plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:

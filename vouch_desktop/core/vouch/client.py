@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from vouch_desktop.core.errors import ExternalToolError
 from vouch_desktop.core.system.processes import ProcessTimeout, run

@@ -13,7 +13,7 @@ import enum
 import os
 import re
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 import pexpect
 

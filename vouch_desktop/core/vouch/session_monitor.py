@@ -16,8 +16,8 @@ from typing import Protocol
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
-from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, evaluate, next_check_delay
 from vouch_desktop.core.vouch.client import VouchClient, VouchStatus
+from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, evaluate, next_check_delay
 
 log = logging.getLogger(__name__)
 

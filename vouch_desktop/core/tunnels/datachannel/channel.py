@@ -19,8 +19,9 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 from vouch_desktop.core.tunnels.datachannel.messages import (
     ACKNOWLEDGE,

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 
+from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
@@ -26,7 +27,6 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     open_data_channel_input,
 )
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
-from vouch_desktop.core.errors import VouchDesktopError
 
 log = logging.getLogger(__name__)
 

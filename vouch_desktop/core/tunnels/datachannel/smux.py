@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import enum
 import struct
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from vouch_desktop.core.tunnels.datachannel.messages import ProtocolError
 
