@@ -91,7 +91,7 @@ def test_the_last_retry_blocks_and_three_wrong_in_a_row_need_a_replug(fake_vouch
     run.type("000000")
     assert run.finish() == 1 and text("fido2-err-pin-blocked") in run.err
     fake_vouch.state.set_pin_retries(8)
-    for attempt in range(3):
+    for _attempt in range(3):
         run = login(fake_vouch)
         run.read_until("PIN: ", "stderr")
         run.type("000000")
@@ -290,15 +290,15 @@ def test_agent_protocol_and_socket(fake_vouch, runtime_dir):
 
 # ---------------------------------------------------------------- the app's expectations, the same facts
 def test_the_apps_expectations_are_the_facts():
-    assert cli_text.PIN_PROMPT == text("fido2-pin-prompt")
-    assert cli_text.NEW_PIN_PROMPT == text("fido2-pin-prompt-new")
-    assert cli_text.NO_PIN_INTRO == text("fido2-setup-pin-intro")
-    assert cli_text.INSERT_PROMPT == text("fido2-insert-prompt")
+    assert text("fido2-pin-prompt") == cli_text.PIN_PROMPT
+    assert text("fido2-pin-prompt-new") == cli_text.NEW_PIN_PROMPT
+    assert text("fido2-setup-pin-intro") == cli_text.NO_PIN_INTRO
+    assert text("fido2-insert-prompt") == cli_text.INSERT_PROMPT
     assert cli_text.TOUCH_PROMPT == TOUCH_LINE
-    assert cli_text.PIN_INVALID == text("fido2-err-pin-invalid").splitlines()[0]
-    assert cli_text.PIN_BLOCKED == text("fido2-err-pin-blocked")
-    assert cli_text.PIN_AUTH_BLOCKED == text("fido2-err-pin-auth-blocked").splitlines()[0]
-    assert cli_text.CONTACTING_SERVER == text("login-contacting-server", server="").split("(")[0].strip()
+    assert text("fido2-err-pin-invalid").splitlines()[0] == cli_text.PIN_INVALID
+    assert text("fido2-err-pin-blocked") == cli_text.PIN_BLOCKED
+    assert text("fido2-err-pin-auth-blocked").splitlines()[0] == cli_text.PIN_AUTH_BLOCKED
+    assert text("login-contacting-server", server="").split("(")[0].strip() == cli_text.CONTACTING_SERVER
     assert cli_text.LOGIN_TIMEOUT_DEFAULT == 60
     for name, code in EXIT_CODES.items():
         assert cli_text.EXIT_CODES[name] == code

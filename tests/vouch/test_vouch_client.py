@@ -21,6 +21,8 @@ from vouch_desktop.core.vouch.client import (
     VouchNotInstalled,
     VouchNotLoggedIn,
     VouchPermissionError,
+    VouchRateLimited,
+    VouchStepUpRequired,
     VouchTimeout,
 )
 
@@ -48,11 +50,12 @@ def test_fake_cli_credential_and_exit_codes(fake_vouch):
     assert creds["Version"] == 1 and creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"]
     for code in range(1, 9):
         fake_vouch.configure(exit_code=code)
-        assert cli(fake_vouch, "status", "--json").returncode == code
+        assert cli(fake_vouch, "status", "--format", "json").returncode == code
     fake_vouch.configure(exit_code=0)
     assert cli(fake_vouch, "logout").returncode == 0
-    assert json.loads(cli(fake_vouch, "status", "--json").stdout)["authenticated"] is False
-    assert cli(fake_vouch, "status", env={k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}).returncode == 6
+    assert json.loads(cli(fake_vouch, "status", "--format", "json").stdout)["authenticated"] is False
+    without_state = {k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}
+    assert cli(fake_vouch, "status", env=without_state).returncode == 6
 
 
 def test_fake_cli_login_needs_a_terminal(fake_vouch):
@@ -75,8 +78,9 @@ def test_client_reads_status_and_computes_absolute_expiry(fake_vouch):
     assert status(VouchClient(fake_vouch.path)).authenticated is False
 
 
-@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey), (4, VouchNetworkError),
-                                         (5, VouchPermissionError), (6, VouchConfigError)])
+@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey),
+                                         (4, VouchNetworkError), (5, VouchPermissionError), (6, VouchConfigError),
+                                         (7, VouchStepUpRequired), (8, VouchRateLimited)])
 def test_every_exit_code_has_its_error(fake_vouch, code, error):
     fake_vouch.configure(exit_code=code)
     client = VouchClient(fake_vouch.path)

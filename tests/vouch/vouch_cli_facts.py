@@ -20,17 +20,20 @@ FTL = {
     "fido2-pin-prompt-new": "New PIN (minimum 8 characters):",
     "fido2-pin-prompt-confirm": "Confirm PIN:",
     "fido2-setup-pin-intro": "Your { -yubikey } does not have a PIN configured.",
-    "fido2-err-pin-invalid": "Incorrect PIN. Please try again.\nHint: Too many wrong attempts will lock your { -yubikey }.",
+    "fido2-err-pin-invalid": "Incorrect PIN. Please try again.\n"
+                             "Hint: Too many wrong attempts will lock your { -yubikey }.",
     "fido2-err-pin-blocked": "Your { -yubikey } PIN is blocked due to too many incorrect attempts.",
     "fido2-err-pin-blocked-last-line": "After reset, run `{ -cmd } enroll` to re-register your { -yubikey }.",
     "fido2-err-pin-auth-blocked": "PIN authentication is temporarily blocked.\n"
                                   "Please unplug your { -yubikey } and plug it back in, then try again.",
-    "fido2-err-insert-prompt": "Timed out waiting for { -yubikey } after { $timeout }s.\nInsert your key and try again.",
+    "fido2-err-insert-prompt": "Timed out waiting for { -yubikey } after { $timeout }s.\n"
+                               "Insert your key and try again.",
     "webauthn-err-cancelled": "Authentication cancelled.",
     "webauthn-err-device-not-found": "No security key found.\nInsert your { -yubikey } and try again.",
     "webauthn-err-timeout": "Timed out waiting for { -yubikey }.\nInsert your key and try again.",
     "client-err-not-authenticated": "not authenticated — run '{ -cmd } login' first",
-    "err-step-up-required": "step-up authentication required — run '{ -cmd } login' to re-authenticate with your { -yubikey }",
+    "err-step-up-required": "step-up authentication required — run '{ -cmd } login' "
+                            "to re-authenticate with your { -yubikey }",
     "err-rate-limited": "rate limited by server — wait a moment and retry",
     "setup-aws-err-role-required": "Either --role or --discover is required",
     "setup-aws-profile-already-exists": "Profile [{ $profile }] already exists in { $config_path }.",
