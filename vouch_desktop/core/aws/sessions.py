@@ -30,6 +30,7 @@ from botocore.exceptions import (
 )
 
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 if TYPE_CHECKING:
     import botocore.session
@@ -82,7 +83,7 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
     if isinstance(exc, ProfileNotFound):
         return ProfileMissing(
             f"The AWS profile '{profile}' does not exist{where}.",
-            advice="Run 'vouch setup aws' to create it, or choose another profile in Settings.",
+            advice=f"{SETUP_AWS_HINT} Or choose another profile in Settings.",
             code="ProfileNotFound")
     if isinstance(exc, CredentialRetrievalError):
         text = str(exc)
@@ -96,7 +97,7 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
                         code="CredentialRetrievalError", detail=text)
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return AwsError(f"The AWS profile '{profile}' gives no credentials{where}.",
-                        advice="Run 'vouch setup aws' so that the profile uses Vouch's credential_process.",
+                        advice=f"The profile needs Vouch's credential_process. {SETUP_AWS_HINT}",
                         code="NoCredentials")
     if isinstance(exc, NoRegionError):
         return AwsError("No AWS region is set.", advice="Choose your regions in Settings.", code="NoRegion")
