@@ -30,6 +30,7 @@ from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector
@@ -67,7 +68,12 @@ class VouchDesktop:
         aws = AwsSessions()
         processes = ProcessRegistry()
         history = History(paths.history_file)
-        vouch = VouchClient(settings.vouch_path or None)
+        # the session comes from the vouch agent's socket when one runs (the demo's own agent in the demo)
+        agent = VouchAgent(lambda: [demo.vouch_agent.socket_path]) if demo is not None else VouchAgent()
+        vouch = VouchClient(settings.vouch_path or None, agent=agent)
+
+        def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
+            return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform
         discovery = InstanceDiscovery(aws)
         tray = tray or TrayIcon()
         tray.on_quit = self.request_quit
@@ -87,7 +93,7 @@ class VouchDesktop:
             ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
             connector=Connector(vouch, aws, discovery, history),
             notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            extra_sections=extra), quit_requested=self.request_quit)
+            extra_sections=extra, login_platform=login_platform), quit_requested=self.request_quit)
         self.ipc = IpcServer(paths.socket_path(demo=demo is not None), self.controller.handle_command)
 
     def request_quit(self) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
-from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles
+from vouch_desktop.core.aws.sessions import AwsSessions, ProfileMissing, available_profiles
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Connector
 from vouch_desktop.core.connect.diagnostics import Diagnostics
@@ -34,11 +35,12 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry, launch_detached
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, connection_string
 from vouch_desktop.core.vouch.client import VouchClient
-from vouch_desktop.core.vouch.login import VouchLogin
+from vouch_desktop.core.vouch.login import login_for_platform, uses_system_prompt
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
 from vouch_desktop.ui.about_dialog import AboutDialog
+from vouch_desktop.ui.aws_setup_dialog import AwsSetupDialog
 from vouch_desktop.ui.diagnostics_window import DiagnosticsWindow
 from vouch_desktop.ui.history_window import HistoryWindow
 from vouch_desktop.ui.instance_browser import InstanceBrowser
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 
 ICON_FOR_STATE = {SessionState.UNKNOWN: "logged-out", SessionState.LOGGED_OUT: "logged-out",
                   SessionState.VALID: "valid", SessionState.EXPIRING: "expiring",
-                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error"}
+                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error", SessionState.UNCONFIRMED: "error"}
 
 
 def freeze_long_lived() -> None:
@@ -87,6 +89,7 @@ class Services:
     autostart: Autostart
     connector: Connector
     extra_sections: list[Callable[[QMenu], None]]
+    login_platform: Callable[[], str] = field(default=lambda: sys.platform)  # the demo can log in as on Windows
 
 
 class Controller:
@@ -199,6 +202,7 @@ class Controller:
             menu.addAction("Log out").triggered.connect(lambda: spawn(self.log_out(), what="log out",
                                                                       on_error=show_error(None, "Log out")))
         menu.addAction("Check AWS access").triggered.connect(lambda: spawn(self.check_aws_access(), what="AWS check"))
+        menu.addAction("Set up AWS access…").triggered.connect(self.show_aws_setup)
 
     def connect_section(self, menu: QMenu) -> None:
         connect = menu.addMenu("Connect")
@@ -282,7 +286,10 @@ class Controller:
         except VouchDesktopError as exc:
             show_error(None, "Log in to Vouch")(exc)
             return
-        self.login_dialog = LoginDialog(lambda: VouchLogin(executable), email_hint=self.s.monitor.snapshot.email)
+        platform = self.s.login_platform()
+        self.login_dialog = LoginDialog(lambda: login_for_platform(executable, platform),
+                                        email_hint=self.s.monitor.snapshot.email,
+                                        system_prompt=uses_system_prompt(platform))
         self.login_dialog.finished_login.connect(self.after_login)
         self.login_dialog.show()
         self.login_dialog.raise_()
@@ -306,15 +313,18 @@ class Controller:
         except VouchDesktopError as exc:
             box = QMessageBox(QMessageBox.Icon.Warning, "AWS access", exc.message)
             box.setInformativeText(exc.advice)
-            if getattr(exc, "code", "") == "ProfileNotFound":
-                setup = box.addButton("Run vouch setup aws", QMessageBox.ButtonRole.AcceptRole)
-                setup.clicked.connect(lambda: spawn(self.s.vouch.setup_aws(), what="vouch setup aws",
-                                                    on_error=show_error(None, "vouch setup aws")))
+            if isinstance(exc, ProfileMissing):
+                box.addButton("Set up AWS access…", QMessageBox.ButtonRole.AcceptRole).clicked.connect(
+                    self.show_aws_setup)
             box.addButton(QMessageBox.StandardButton.Close)
             self._show(box)
             return
         self._show(QMessageBox(QMessageBox.Icon.Information, "AWS access",
                                f"AWS access works.\nRole: {identity.role}\nAccount: {identity.account}\n{identity.arn}"))
+
+    def show_aws_setup(self) -> None:
+        self._show(AwsSetupDialog(self.s.vouch, default_profile=self.s.settings.aws_profile,
+                                  regions=self.s.settings.regions, on_done=lambda result: self.s.aws.forget()))
 
     def _show(self, window) -> None:
         """Show a dialog and keep it alive while it is visible (the tray app has no main window)."""
@@ -530,7 +540,7 @@ class Controller:
         self.s.settings_store.save(new)
         old, self.s.settings = self.s.settings, new
         if new.vouch_path != old.vouch_path:
-            self.s.vouch._configured = new.vouch_path
+            self.s.vouch.set_executable(new.vouch_path)
         if new.aws_profile != old.aws_profile or new.regions != old.regions:
             self.instances = None
         self.s.monitor.set_lead_time(new.notify_lead_minutes * 60)
