@@ -13,8 +13,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.storage.atomic import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from vouch_desktop.core.vouch.yubikey import KeyPresence
 
 
 class FakeVouchState:
@@ -74,7 +78,7 @@ class DemoKeyDetector:
     def __init__(self, state: FakeVouchState) -> None:
         self.state = state
 
-    def present(self):  # -> KeyPresence
+    def present(self) -> KeyPresence:
         from vouch_desktop.core.vouch.yubikey import KeyPresence
 
         return KeyPresence(self.state.key_present, name="YubiKey 5C NFC (demo)" if self.state.key_present else "")

@@ -52,7 +52,9 @@ class AwsSetupDialog(QDialog):
         self.region_box = QComboBox()
         self.region_box.setEditable(True)
         self.region_box.addItems(["", *(regions or [])])
-        self.region_box.lineEdit().setPlaceholderText("optional, e.g. eu-west-1")
+        self.region_edit = self.region_box.lineEdit()
+        assert self.region_edit is not None  # an editable combo box has one
+        self.region_edit.setPlaceholderText("optional, e.g. eu-west-1")
         self.fields.add_row("region", "Region", self.region_box, "Written into the profile only when given.")
         self.profile_edit = QLineEdit(default_profile or DEFAULT_PROFILE)
         self.fields.add_row("profile", "Profile name", self.profile_edit)
@@ -70,7 +72,7 @@ class AwsSetupDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status_label)
         layout.addWidget(buttons)
-        for edit in (self.role_edit, self.profile_edit, self.region_box.lineEdit()):
+        for edit in (self.role_edit, self.profile_edit, self.region_edit):
             edit.textEdited.connect(lambda _text: self.check())
 
     def request(self) -> AwsSetupRequest:

@@ -90,8 +90,8 @@ class LoginDialog(QDialog):
         self.pin_edit.textChanged.connect(lambda text: self.login_button.setEnabled(bool(text)))
         self.pin_edit.returnPressed.connect(self.submit)  # Enter submits, also again after an error
         self.login_button.setEnabled(system_prompt)
-        for widget in (intro, self.pin_edit, self.error_label, buttons):
-            pin_layout.addWidget(widget)
+        for pin_widget in (intro, self.pin_edit, self.error_label, buttons):
+            pin_layout.addWidget(pin_widget)
         # page 1: progress and what vouch waits for
         progress_page = QWidget()
         progress_layout = QVBoxLayout(progress_page)
