@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,12 +24,29 @@ class FileTooLarge(OSError):
         super().__init__(errno.EFBIG, f"it is {size:,} bytes, more than the {limit:,} this file can be", str(path))
 
 
+def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o600) -> int:
+    """A file descriptor for ``path``, which must be a regular file: a folder, a named pipe (whose open
+    would wait for a writer forever), a device or a socket raises ``OSError`` at once."""
+    fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), mode)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise OSError(errno.EISDIR if stat.S_ISDIR(info.st_mode) else errno.EINVAL, f"it is {what}", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def read_bytes(path: Path, limit: int) -> bytes:
     """The file's bytes, at most ``limit`` of them (a larger file raises ``FileTooLarge``).
 
-    ``FileNotFoundError`` means there is no file; any other ``OSError`` (a folder, no permission,
-    a symlink loop, an I/O error) means it cannot be read."""
-    with open(path, "rb") as handle:
+    ``FileNotFoundError`` means there is no file; any other ``OSError`` (a folder, a pipe, no
+    permission, a symlink loop, an I/O error) means it cannot be read."""
+    with os.fdopen(open_regular(path), "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
             raise FileTooLarge(path, size, limit)
@@ -40,7 +58,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
 
 def read_tail(path: Path, limit: int) -> bytes:
     """The last ``limit`` bytes of a file that only grows (a log), from the start of a line."""
-    with open(path, "rb") as handle:
+    with os.fdopen(open_regular(path), "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size <= limit:
             return handle.read(limit)
@@ -48,6 +66,17 @@ def read_tail(path: Path, limit: int) -> bytes:
         data = handle.read(limit)
     newline = data.find(b"\n")
     return data[newline + 1:] if newline >= 0 else b""
+
+
+def append_bytes(path: Path, data: bytes) -> None:
+    """Append to a regular file (created when missing), in one write."""
+    fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def reason(exc: BaseException) -> str:

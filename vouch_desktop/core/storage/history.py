@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from vouch_desktop.core.storage.atomic import atomic_write_text
-from vouch_desktop.core.storage.files import move_aside, read_tail, reason
+from vouch_desktop.core.storage.files import append_bytes, move_aside, open_regular, read_tail, reason
 from vouch_desktop.core.storage.store import StoreProblem
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,7 @@ class History:
     def check(self) -> list[StoreProblem]:
         """At start: a history file that cannot be read is moved aside (history starts afresh) and reported."""
         try:
-            with open(self.path, "rb") as handle:
-                handle.read(1)
+            os.close(open_regular(self.path))
         except FileNotFoundError:
             return []
         except OSError as exc:
@@ -73,8 +73,7 @@ class History:
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8", errors="replace") as handle:
-                    handle.write(line)
+                append_bytes(self.path, line.encode("utf-8", errors="replace"))
                 self._compact_if_needed()
             except OSError as exc:  # a full disk, a read-only folder: the event happened all the same
                 if not self._write_failure_logged:
