@@ -34,6 +34,7 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int = 0o600) -> N
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path = write_target(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # a link may point into a folder not made yet
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

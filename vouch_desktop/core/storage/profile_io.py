@@ -59,6 +59,8 @@ class ImportPlan:
 
     def preview(self) -> str:
         lines = [f"{len(self.new)} new, {len(self.same)} unchanged, {len(self.conflicts)} in conflict"]
+        if not (self.new or self.same or self.conflicts or self.invalid):
+            lines.append(f"{self.path or 'The file'} holds no profiles.")
         lines += [f"  + {p.name}" for p in self.new]
         lines += [f"  ! {mine.name}: differs from yours" for mine, _ in self.conflicts]
         if self.invalid:

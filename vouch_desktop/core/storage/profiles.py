@@ -146,7 +146,8 @@ class ProfileBook:
     """Both kinds of profile in the user's order. Every change is validated before anything is saved."""
 
     def __init__(self, paths: AppPaths) -> None:
-        self._store = JsonDocumentStore(paths.profiles_file, "profiles", SCHEMA_VERSION)
+        # format 0: the same layout without a schema_version (written by hand)
+        self._store = JsonDocumentStore(paths.profiles_file, "profiles", SCHEMA_VERSION, {0: dict})
         self.instances: list[InstanceProfile] = []
         self.tunnels: list[TunnelProfile] = []
         self._saved: tuple[list[InstanceProfile], list[TunnelProfile]] = ([], [])  # as the file holds them

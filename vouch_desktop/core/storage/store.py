@@ -106,7 +106,7 @@ class JsonDocumentStore:
             try:
                 for step in range(version, self.schema_version):
                     if step not in self.migrations:
-                        raise StoreError(f"No migration for {self.kind} format {step}.")
+                        raise ValueError(f"this version cannot read format {step}")
                     document = self.migrations[step](dict(document))
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 return self._damaged(f"its format {version} could not be upgraded: {shorten(str(exc))}")
