@@ -103,7 +103,8 @@ def content_damage(draw: st.DrawFn, document: dict) -> tuple[str, bytes]:
         return kind, draw(st.binary(max_size=300))
     if kind == "not UTF-8":
         at = draw(st.integers(0, len(valid)))
-        return kind, valid[:at] + draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80abc"])) + valid[at:]
+        bad = draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80abc"]))
+        return kind, valid[:at] + bad + valid[at:]
     if kind == "not an object":
         return kind, draw(st.sampled_from([b"[]", b"5", b'"settings"', b"null", b"true", b"[{}]"]))
     if kind == "kind":

@@ -143,7 +143,8 @@ def other_files() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         team = root / "team.toml"
-        team.write_text('format = 1\n[[instance]]\nname = "web"\ntarget = "i-0123456789abcdef0"\nregion = "eu-west-1"\n')
+        team.write_text('format = 1\n[[instance]]\nname = "web"\ntarget = "i-0123456789abcdef0"\n'
+                        'region = "eu-west-1"\n')
         team.chmod(0)
         counts["tried"] += 1
         try:

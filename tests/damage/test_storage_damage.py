@@ -32,7 +32,6 @@ from tests.damage.damage import (
     SETTINGS,
     TUNNEL,
     content_damage,
-    encoded,
     make_fs_damage,
 )
 from vouch_desktop.core.storage import store as store_module
@@ -111,14 +110,15 @@ def test_profiles_survive_any_damage(reliability):
 @st.composite
 def history_damage(draw: st.DrawFn) -> bytes:
     good = json.dumps(HISTORY_LINE).encode() + b"\n"
+
+    def with_field(name: str) -> st.SearchStrategy[bytes]:
+        return st.builds(lambda v: json.dumps({**HISTORY_LINE, name: v}, allow_nan=True).encode(), damage.json_values)
+
     lines = [good] * draw(st.integers(0, 5))
     for _ in range(draw(st.integers(1, 6))):
         lines.insert(draw(st.integers(0, len(lines))), draw(st.one_of(
             st.binary(max_size=80),
-            st.builds(lambda v: json.dumps({**HISTORY_LINE, "profile": v}, allow_nan=True).encode(), damage.json_values),
-            st.builds(lambda v: json.dumps({**HISTORY_LINE, "time": v}, allow_nan=True).encode(), damage.json_values),
-            st.builds(lambda v: json.dumps({**HISTORY_LINE, "local_port": v}, allow_nan=True).encode(),
-                      damage.json_values),
+            with_field("profile"), with_field("time"), with_field("local_port"), with_field("kind"),
             st.sampled_from([b'{"time": "9999-12-31T23:59:59-23:59", "kind": "connect"}', b"[" * 5000,
                              b'{"time": "2025-01-01T10:00:00", "kind": 5}', good[:20], b"\xff\xfe" + good]),
         )) + b"\n")
