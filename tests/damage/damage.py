@@ -165,7 +165,7 @@ class Snapshot:
 def snapshot(path: Path) -> Snapshot:
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Snapshot("missing")
     except PermissionError:  # in a folder we may not look into: it is where it was
         return Snapshot("out of reach")
