@@ -396,11 +396,11 @@ class SshConfigEditor:
                 inserts[found.end] = ["# (kept from an earlier Vouch Desktop block: the lines below applied to "
                                       "these hosts only)", inside.text.strip()]
         parts: list[str] = []
-        for index, line in enumerate(raw):
+        for index, text in enumerate(raw):
             if index not in dropped:
-                parts.append(line)
+                parts.append(text)
             elif index in inserts:
-                parts += [text + ending for text in inserts[index]]
+                parts += [extra + ending for extra in inserts[index]]
         return "".join(parts)
 
 

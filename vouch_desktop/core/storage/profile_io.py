@@ -107,7 +107,9 @@ def read_profiles(path: Path) -> tuple[list[Profile], list[str]]:
 def plan_import(book: ProfileBook, path: Path) -> ImportPlan:
     incoming, problems = read_profiles(path)
     plan = ImportPlan(path=path, invalid=problems)
-    mine_by_name = {p.name.casefold(): p for p in [*book.instances, *book.tunnels]}
+    mine: Profile | None
+    mine_by_name: dict[str, Profile] = {p.name.casefold(): p for p in book.instances}
+    mine_by_name.update((p.name.casefold(), p) for p in book.tunnels)
     for theirs in incoming:
         mine = mine_by_name.get(theirs.name.casefold())
         if mine is None:

@@ -179,7 +179,8 @@ class ProfileBook:
         saved or nothing changes (``ValidationErrors`` or ``StoreError``)."""
         errors: list[ValidationError] = []
         seen: set[str] = set()
-        for profile in [*instances, *tunnels]:
+        everything: list[Profile] = [*instances, *tunnels]
+        for profile in everything:
             errors += [ValidationError(e.field, f"{shorten(profile.name, 40)}: {e.message}")
                        for e in profile.validate()]
             if profile.name.casefold() in seen:
