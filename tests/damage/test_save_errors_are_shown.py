@@ -16,7 +16,7 @@ import tomli_w
 from vouch_desktop.core.connect.terminals import registry
 from vouch_desktop.core.storage import store as store_module
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook
-from vouch_desktop.core.storage.settings import Settings, SettingsStore
+from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog
 from vouch_desktop.ui.profiles_window import ProfilesWindow

@@ -36,6 +36,7 @@ from tests.damage.damage import (
 )
 from vouch_desktop.core.storage import store as store_module
 from vouch_desktop.core.storage.files import QUOTE_LIMIT
+from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profile_io import ImportRefused, apply_import, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook
 from vouch_desktop.core.system.paths import AppPaths
@@ -316,3 +317,15 @@ def test_permission_damage_is_survived_for_real(reliability):
     assert figures["modes_enforced"] is True
     assert figures["tried"] == figures["survived"] > 0
     reliability(**{f"permissions_{k}": v for k, v in figures.items() if k != "modes_enforced"})
+
+
+def test_history_compaction_keeps_the_lines_it_could_not_read(tmp_path):
+    path = tmp_path / "history.jsonl"
+    good = json.dumps(HISTORY_LINE) + "\n"
+    original = (good * 20 + "{torn\n" + good * 10).encode()
+    path.write_bytes(original)
+    history = History(path, max_entries=10)
+    history.add("login")
+    backups = list(tmp_path.glob("history.jsonl.before-compaction-*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == original + backups[0].read_bytes()[len(original):]
+    assert len(history.recent(limit=100)) == 10 and b"{torn" not in path.read_bytes()
