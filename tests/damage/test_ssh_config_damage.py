@@ -247,48 +247,49 @@ def configs(draw: st.DrawFn, include_path: str) -> bytes:
     return data
 
 
-examples = {"tried": 0, "already_routed": 0, "moved_to_top": 0, "appended_or_kept": 0}
+def test_any_config_ends_up_using_our_block_and_other_hosts_are_unchanged(reliability):
+    examples = {"tried": 0, "already_routed": 0, "moved_to_top": 0, "appended_or_kept": 0}
 
+    @hsettings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def one(data: st.DataObject) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            check_one(data, Path(folder), examples)
 
-@hsettings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_any_config_ends_up_using_our_block_and_other_hosts_are_unchanged(data):
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        included = root / "included.conf"
-        included.write_text(INCLUDED)
-        path = root / "config"
-        original = data.draw(configs(str(included)))
-        path.write_bytes(original)
-        if ssh_g(path, "bastion")[0] != 0:
-            return  # not a file ssh accepts (generated options never are; kept as a guard)
-        before = {host: ssh_g(path, host)[1] for host in OTHERS}
-        editor = SshConfigEditor(path)
-        routed_before = editor.status().routed
-        ours_before = original.count(BEGIN.encode())
-        backup = editor.add_block("vouch")
-        after = path.read_bytes()
-        examples["tried"] += 1
-        if backup is None:  # routed already (by the user's own SSM lines, or one block of ours for this profile)
-            assert routed_before and ours_before <= 1
-            examples["already_routed"] += 1
-            assert backup is None and after == original
-            for target in TARGETS:
-                assert "ssm start-session" in ssh_g(path, target)[1].get("proxycommand", "")
-            return
-        examples["moved_to_top" if after.startswith(BEGIN.encode()) else "appended_or_kept"] += 1
-        assert_ssh_uses_ours(path)
-        assert {host: ssh_g(path, host)[1] for host in OTHERS} == before
-        assert after.count(BEGIN.encode()) == 1
-        assert without_our_block(after) == without_our_block(original)  # every other line kept, byte for byte
-        if b"\r\n" in original and original.count(b"\n") == original.count(b"\r\n"):
-            assert after.count(b"\n") == after.count(b"\r\n")
-        if backup is not None and backup != path:
-            assert backup.read_bytes() == original
-        assert editor.status().routed and editor.add_block("vouch") is None
-
-
-def test_generated_configs_figures(reliability):
-    """Reports what the property test above tried (run in the same session, before this one)."""
+    one()
     reliability(**{f"ssh_configs_{k}": v for k, v in examples.items()})
+    assert examples["tried"] > 0
+
+
+def check_one(data: st.DataObject, root: Path, examples: dict[str, int]) -> None:
+    included = root / "included.conf"
+    included.write_text(INCLUDED)
+    path = root / "config"
+    original = data.draw(configs(str(included)))
+    path.write_bytes(original)
+    if ssh_g(path, "bastion")[0] != 0:
+        return  # not a file ssh accepts (generated options never are; kept as a guard)
+    before = {host: ssh_g(path, host)[1] for host in OTHERS}
+    editor = SshConfigEditor(path)
+    routed_before = editor.status().routed
+    ours_before = original.count(BEGIN.encode())
+    backup = editor.add_block("vouch")
+    after = path.read_bytes()
+    examples["tried"] += 1
+    if backup is None:  # routed already (by the user's own SSM lines, or one block of ours for this profile)
+        assert routed_before and ours_before <= 1
+        examples["already_routed"] += 1
+        assert after == original
+        for target in TARGETS:
+            assert "ssm start-session" in ssh_g(path, target)[1].get("proxycommand", "")
+        return
+    examples["moved_to_top" if after.startswith(BEGIN.encode()) else "appended_or_kept"] += 1
+    assert_ssh_uses_ours(path)
+    assert {host: ssh_g(path, host)[1] for host in OTHERS} == before
+    assert after.count(BEGIN.encode()) == 1
+    assert without_our_block(after) == without_our_block(original)  # every other line kept, byte for byte
+    if b"\r\n" in original and original.count(b"\n") == original.count(b"\r\n"):
+        assert after.count(b"\n") == after.count(b"\r\n")
+    if backup != path:
+        assert backup.read_bytes() == original
+    assert editor.status().routed and editor.add_block("vouch") is None
