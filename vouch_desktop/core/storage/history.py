@@ -103,7 +103,7 @@ class History:
         port = fields.get("local_port", 0)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             return None
-        return HistoryEntry(time=time, kind=kind, **fields)  # type: ignore[arg-type]  # types checked above
+        return HistoryEntry(time=time, kind=kind, **fields)  # the types of fields were checked above
 
     def _read(self) -> tuple[list[HistoryEntry], int]:
         """The entries at the end of the file, and how many lines there could not be read."""

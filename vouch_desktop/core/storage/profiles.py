@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar, cast
 
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
@@ -86,7 +86,7 @@ class TunnelProfile:
                        lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True))
 
 
-Profile = InstanceProfile | TunnelProfile
+Profile: TypeAlias = InstanceProfile | TunnelProfile
 
 
 class UnknownProfile(VouchDesktopError):
@@ -203,11 +203,16 @@ class ProfileBook:
         self._saved = list(self.instances), list(self.tunnels)
         self.changed.emit(None)
 
-    def _list(self, kind: type) -> list:
-        return self.instances if kind is InstanceProfile else self.tunnels
+    def _list(self, kind: type[Profile]) -> list[Profile]:
+        """The list that holds profiles of ``kind``. Typed as holding either kind (a list is invariant);
+        callers only ever put a profile of ``kind`` into it."""
+        return cast("list[Profile]", self.instances if kind is InstanceProfile else self.tunnels)
+
+    def _all(self) -> list[Profile]:
+        return [*self.instances, *self.tunnels]
 
     def find(self, name: str) -> Profile | None:
-        return next((p for p in [*self.instances, *self.tunnels] if p.name == name), None)
+        return next((p for p in self._all() if p.name == name), None)
 
     def require(self, name: str, kind: type[P]) -> P:
         profile = self.find(name)
@@ -219,7 +224,7 @@ class ProfileBook:
 
     def _check(self, profile: Profile, replacing: str | None = None) -> None:
         errors = profile.validate()
-        taken = {p.name.casefold() for p in [*self.instances, *self.tunnels] if p.name != replacing}
+        taken = {p.name.casefold() for p in self._all() if p.name != replacing}
         if profile.name.casefold() in taken:
             errors.insert(0, ValidationError("name", f"A profile named '{profile.name}' already exists."))
         if errors:
@@ -241,7 +246,7 @@ class ProfileBook:
 
     def delete(self, name: str) -> tuple[Profile, int]:
         """Remove a profile; returns it and its position, so the UI can undo."""
-        for items in (self.instances, self.tunnels):
+        for items in (self._list(InstanceProfile), self._list(TunnelProfile)):
             for index, profile in enumerate(items):
                 if profile.name == name:
                     del items[index]
@@ -269,7 +274,7 @@ class ProfileBook:
         return copy
 
     def move(self, name: str, offset: int) -> None:
-        for items in (self.instances, self.tunnels):
+        for items in (self._list(InstanceProfile), self._list(TunnelProfile)):
             for index, profile in enumerate(items):
                 if profile.name == name:
                     new = max(0, min(len(items) - 1, index + offset))
