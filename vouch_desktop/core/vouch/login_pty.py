@@ -31,7 +31,8 @@ NEW_PIN = re.compile(f"(?:{re.escape(cli_text.NO_PIN_INTRO)}|{re.escape(cli_text
 PIN_PROMPT = re.compile(rb"(?i)\bPIN\b[^\r\n:]*:[ \t]*$")
 INSERT_PROMPT = re.compile(re.escape(cli_text.INSERT_PROMPT).encode())
 TOUCH_PROMPT = re.compile(rb"(?i)touch your (?:yubikey|security key)")
-PATTERNS = [NEW_PIN, PIN_PROMPT, INSERT_PROMPT, TOUCH_PROMPT, pexpect.EOF]
+Expected = re.Pattern[str] | re.Pattern[bytes] | str | bytes | type[pexpect.EOF] | type[pexpect.TIMEOUT]
+PATTERNS: list[Expected] = [NEW_PIN, PIN_PROMPT, INSERT_PROMPT, TOUCH_PROMPT, pexpect.EOF]
 NEW, PIN, INSERT, TOUCH, EOF = range(len(PATTERNS))
 
 PIN_NOT_SET_ADVICE = ("Set a PIN first: run 'vouch login' in a terminal (it asks for a new PIN of at least 8 "
@@ -120,8 +121,9 @@ class PtyLogin:
             cached[1].close()
             child.async_pw_transport = None
         if child.isalive():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
+            if child.pid is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
             child.close(force=True)
         elif not child.closed:
             child.close()
