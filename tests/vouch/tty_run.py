@@ -1,15 +1,13 @@
 """Run a program with a real controlling terminal on stdin but stdout and stderr apart (pipes), the way
-a user's shell runs vouch: so a test can see which stream a prompt went to and answer it on the tty."""
+a user's shell runs vouch: so a test can see which stream a prompt went to and answer it on the tty.
+POSIX only."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
 import selectors
 import subprocess
-import termios
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,6 +77,10 @@ class TtyRun:
 
 
 def start(argv: Sequence[str], env: dict[str, str] | None = None) -> TtyRun:
+    import fcntl  # POSIX only: imported here so that collecting the tests works everywhere
+    import pty
+    import termios
+
     master, slave = pty.openpty()
 
     def make_controlling_tty() -> None:  # in the child: a session of its own, the pty as its terminal
