@@ -56,7 +56,7 @@ class VouchDesktop:
         # a damaged file the first one moved aside
         settings, problems = loaded_settings or settings_store.load()
         if demo is not None:
-            from vouch_desktop.ui import demo_menu  # the demo world needs moto: only loaded for --demo
+            from vouch_desktop.ui.menu import demo as demo_menu  # the demo world needs moto: only loaded for --demo
 
             settings.aws_profile, settings.regions = demo_menu.DEMO_PROFILE, demo.regions
         profiles = ProfileBook(paths)

@@ -38,17 +38,17 @@ from vouch_desktop.core.vouch.login import VouchLogin
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
-from vouch_desktop.ui.about_dialog import AboutDialog
-from vouch_desktop.ui.diagnostics_window import DiagnosticsWindow
-from vouch_desktop.ui.history_window import HistoryWindow
-from vouch_desktop.ui.instance_browser import InstanceBrowser
-from vouch_desktop.ui.login_dialog import LoginDialog
 from vouch_desktop.ui.notifier import Notifier
-from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
-from vouch_desktop.ui.profiles_window import ProfilesWindow
-from vouch_desktop.ui.settings_window import SettingsWindow
 from vouch_desktop.ui.tasks import cancel_all, show_error, spawn
 from vouch_desktop.ui.tray import TrayIcon
+from vouch_desktop.ui.windows.about_dialog import AboutDialog
+from vouch_desktop.ui.windows.diagnostics_window import DiagnosticsWindow
+from vouch_desktop.ui.windows.history_window import HistoryWindow
+from vouch_desktop.ui.windows.instance_browser import InstanceBrowser
+from vouch_desktop.ui.windows.login_dialog import LoginDialog
+from vouch_desktop.ui.windows.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
+from vouch_desktop.ui.windows.profiles_window import ProfilesWindow
+from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
 
 
 class FormDialog(QDialog):

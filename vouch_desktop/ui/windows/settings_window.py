@@ -23,7 +23,7 @@ from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.errors import ValidationErrors
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
-from vouch_desktop.ui.forms import FieldErrors
+from vouch_desktop.ui.windows.forms import FieldErrors
 
 
 class SettingsWindow(QDialog):
