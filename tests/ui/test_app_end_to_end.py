@@ -20,6 +20,7 @@ from tests.fixtures.notification_server import FakeNotificationServer
 from tests.fixtures.sockets import roundtrip
 from tests.ui.conftest import until
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.manager import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.demo.world import DemoWorld
@@ -206,7 +207,7 @@ def test_without_the_plugin_a_saved_rds_tunnel_runs_on_the_built_in_backend(qapp
             controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
             await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
             status = controller.s.tunnels.status("orders-db")
-            assert status.backend == "built-in" and controller.s.tunnels.pids() == []
+            assert status.backend is TunnelBackend.BUILTIN and controller.s.tunnels.pids() == []
             payload = os.urandom(100_000)
             assert await asyncio.to_thread(roundtrip, status.local_port, payload) == payload
             controller.s.tray.menu.aboutToShow.emit()

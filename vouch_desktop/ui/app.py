@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.ipc_client import is_running, send_request
+from vouch_desktop.core.system.ipc_protocol import ShowMenu
 from vouch_desktop.core.system.logging_setup import configure_logging
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.ui.tray import TrayIcon
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXIT_NO_TRAY = 3
 QUIT_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")  # a logout or shutdown, Ctrl-C, the terminal closed
 NO_TRAY_MESSAGE = (
     "No system tray was found, and Vouch Desktop lives in the system tray.\n"
@@ -62,7 +63,7 @@ def hand_over_to_running_app(socket: Path) -> bool:
     """A second launch: show the running app's menu and leave."""
     if not is_running(socket):
         return False
-    send_request(socket, "show")
+    send_request(socket, ShowMenu())
     print("vouch-desktop: Vouch Desktop is already running; its menu is open.", flush=True)
     return True
 
@@ -90,7 +91,7 @@ def run_gui(args: argparse.Namespace) -> int:
         tray_wait = float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "60" if args.autostart else "10"))
         if not wait_for_system_tray(app, tray_wait):
             report_no_tray(app)
-            return EXIT_NO_TRAY
+            return ExitCode.NO_TRAY
         tray = TrayIcon(on_quit=app.quit)
         tray.show()
         print(ICON_SHOWN_LINE, flush=True)
@@ -107,8 +108,6 @@ def run_gui(args: argparse.Namespace) -> int:
             return await desktop.run()
 
         return qasync.run(main())
-
-
 
 
 def quit_on_signals(loop: asyncio.AbstractEventLoop, request_quit: Callable[[], None]) -> None:

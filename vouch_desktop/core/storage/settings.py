@@ -8,10 +8,11 @@ from vouch_desktop.core.errors import ValidationError, ValidationErrors
 from vouch_desktop.core.storage.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.storage.validation import check_aws_profile, check_region, collect
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-TUNNEL_BACKENDS = ("auto", "plugin", "builtin")  # see core.tunnels.carriers
+TUNNEL_BACKENDS = tuple(backend.value for backend in TunnelBackend)
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Settings:
     plugin_path: str = ""  # empty: find session-manager-plugin on PATH
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
-    tunnel_backend: str = "auto"  # the plugin when installed, else the built-in data channel
+    tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in data channel
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:
@@ -62,7 +63,10 @@ class Settings:
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if values.get("tunnel_backend") in TUNNEL_BACKENDS:  # anything else is left for validate() to report
+            values["tunnel_backend"] = TunnelBackend(values["tunnel_backend"])
+        return cls(**values)
 
 
 def _from_v0(document: dict) -> dict:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import uuid
 
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
@@ -27,6 +26,7 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     open_data_channel_input,
 )
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
+from vouch_desktop.core.tunnels.errors import TunnelError
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,8 @@ KMS_ADVICE = ("Choose the AWS plugin tunnel backend in Settings, or turn off KMS
               "Session Manager preferences.")
 
 
-class ForwardingError(VouchDesktopError):
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
+class ForwardingError(TunnelError):
+    """The built-in backend cannot carry this session (``permanent`` when another attempt cannot help)."""
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
