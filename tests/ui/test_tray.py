@@ -35,7 +35,7 @@ def test_menu_is_rebuilt_from_current_state_each_time_it_opens(qapp):
         counter["n"] += 1
         menu.addAction(f"Section built {counter['n']} times")
 
-    tray.add_section(section)
+    tray.add_section("Counter", section)
     tray.set_status("valid", "Logged in as a@b.c · 7 h 12 min left")
     tray.menu.aboutToShow.emit()
     assert tray.menu_texts() == [

@@ -64,7 +64,8 @@ class Commands:
             return send_request(self.paths.socket_path(demo=self.demo), request, timeout=timeout)
         except NotRunning:
             if self.demo:
-                raise NotRunning("The demo app is not running.", advice="Start it with: vouch-desktop --demo &") from None
+                raise NotRunning("The demo app is not running.",
+                                 advice="Start it with: vouch-desktop --demo &") from None
             raise
 
     def ask_or_none(self, request: Request[R]) -> R | None:

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = sub.add_parser("profiles", help="share profiles as a TOML file")
     profiles.add_argument("action", choices=["export", "import"])
     profiles.add_argument("file")
-    profiles.add_argument("--apply", action="store_true", help="import: do it (without it, only show what would change)")
+    profiles.add_argument("--apply", action="store_true",
+                          help="import: do it (without it, only show what would change)")
     profiles.add_argument("--on-conflict", choices=["keep", "replace", "rename"], default="keep",
                           help="import: what to do with a profile of the same name (default: keep yours)")
     sub.add_parser("quit", help="stop the running tray app")
