@@ -114,3 +114,17 @@ def test_profiles_export_and_import_with_a_conflict_preview(isolated_home, tmp_p
     broken.write_text("[[instance]]\nname = 'x'\ntarget = 'nope'\nregion = 'eu-west-1'\n[oops")
     assert main(["profiles", "import", str(broken)]) == 1
     assert "is not a valid profiles file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_neither_qt_nor_botocore(flag):
+    probe = ("import sys\n"
+             "from vouch_desktop.cli import main\n"
+             f"try:\n    main([{flag!r}])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync', 'botocore', 'boto3')"
+             " or m.startswith(('vouch_desktop.core.aws', 'vouch_desktop.ui'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert ("vouch-desktop" in result.stdout) and ("exit codes:" in result.stdout or flag == "--version")

@@ -175,16 +175,29 @@ class ProfilesWindow(QWidget):
         layout.addLayout(share)
         book.changed.connect(lambda _: (self.instances.reload(), self.tunnels.reload()))
 
-    def export_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "vouch-profiles.toml", "TOML files (*.toml)")
-        if path:
-            count = export_profiles(self.book, Path(path))
-            QMessageBox.information(self, "Export profiles", f"Wrote {count} profiles to {path}.")
+    def _file_dialog(self, title: str, name: str, save: bool, chosen: Callable[[str], object]) -> QFileDialog:
+        """A file dialog shown without a nested event loop (see ui/windows/ask.py); ``chosen`` gets the path."""
+        dialog = QFileDialog(self, title, name, "TOML files (*.toml)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(chosen)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        dialog.show()
+        return dialog
 
-    def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "TOML files (*.toml)")
-        if path:
-            self.import_from(Path(path))
+    def export_file(self) -> QFileDialog:
+        return self._file_dialog("Export profiles", "vouch-profiles.toml", True,
+                                 lambda path: self.export_to(Path(path)))
+
+    def export_to(self, path: Path) -> QMessageBox:
+        count = export_profiles(self.book, path)
+        box = QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.show()
+        return box
+
+    def import_file(self) -> QFileDialog:
+        return self._file_dialog("Import profiles", "", False, lambda path: self.import_from(Path(path)))
 
     def import_from(self, path: Path) -> QMessageBox:
         """Shows what would change and lets the user choose what to do with conflicts."""
