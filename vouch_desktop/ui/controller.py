@@ -59,12 +59,18 @@ class Controller:
         self.quit_requested = quit_requested
         self.menu_context = MenuContext(service, tasks, windows)
         for title, build, separator in [*SECTIONS, *((t, b, True) for t, b in extra_sections or [])]:
-            tray.add_section(title, lambda menu, b=build: b(menu, self.menu_context), separator=separator)
+            tray.add_section(title, self._section(build), separator=separator)
         service.monitor.changed.connect(lambda snapshot: self.refresh_tray())
         service.key_changed.connect(lambda presence: self.refresh_tray())
         service.notices.connect(self.on_notice)
         service.tunnels.changed.connect(lambda status: self.refresh_tray())
         service.tunnels.failed.connect(self.on_tunnel_failed)
+
+    def _section(self, build: Section) -> Callable[[QMenu], None]:
+        def section(menu: QMenu) -> None:
+            build(menu, self.menu_context)
+
+        return section
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:

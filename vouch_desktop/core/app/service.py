@@ -90,8 +90,7 @@ class AppService:
         # the first listener of the session monitor: tunnels know the login state before anything renders
         self.monitor.changed.connect(self.on_session)
         self.monitor.transition.connect(self.on_transition)
-        self.monitor.clock_jumped.connect(lambda jump: self.tasks.spawn(
-            self.tunnels.reconnect_all("the clock jumped (resume from sleep)"), what="reconnect"))
+        self.monitor.clock_jumped.connect(self.on_clock_jump)
         self.settings.changed.connect(self.on_settings_changed)
 
     # ---------------------------------------------------------------- life cycle
@@ -126,6 +125,10 @@ class AppService:
             self.tunnels.credentials_valid = True
         elif snapshot.state in (SessionState.EXPIRED, SessionState.LOGGED_OUT):
             self.tunnels.credentials_valid = False
+
+    def on_clock_jump(self, seconds: float) -> None:
+        """After a suspend the sessions are likely dead: restart the tunnels at once."""
+        self.tasks.spawn(self.tunnels.reconnect_all("the clock jumped (resume from sleep)"), what="reconnect")
 
     def on_transition(self, change: tuple[SessionState, SessionState]) -> None:
         notice = notice_for_transition(*change, self.monitor.snapshot)

@@ -11,7 +11,7 @@ from typing import Any
 from vouch_desktop.core.errors import VouchDesktopError
 
 log = logging.getLogger(__name__)
-ErrorHandler = Callable[[VouchDesktopError], None]
+ErrorHandler = Callable[[VouchDesktopError], object]  # what it returns is ignored
 
 
 class Tasks:

@@ -74,12 +74,6 @@ class Connector:
         return await resolve_target(self.discovery.resolve, aws_profile, profile.region, profile.target,
                                     choose_for_profile)
 
-    async def plan(self, profile: InstanceProfile, settings: Settings, choose: Chooser) -> Connection | None:
-        target = await self.resolve(profile, self.aws_profile(profile, settings), choose)
-        if target is None:
-            return None
-        return await self.plan_for(profile, settings, target)
-
     async def plan_for(self, profile: InstanceProfile, settings: Settings, target: str) -> Connection:
         """The checks and the terminal command for one instance (``target`` resolved already)."""
         aws_profile = self.aws_profile(profile, settings)

@@ -28,7 +28,7 @@ class Settings:
     plugin_path: str = ""  # empty: find session-manager-plugin on PATH
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
-    tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in data channel
+    tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in channel
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:

@@ -59,7 +59,7 @@ def send_request(path: Path, request: Request[R], timeout: float = 10.0) -> R:
                          detail=exc.message) from None
     if isinstance(answer, Failure):
         raise error_for(answer)
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 def _read_line(sock: socket.socket) -> bytes:

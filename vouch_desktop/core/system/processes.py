@@ -216,8 +216,8 @@ class ProcessRegistry:
         self._live.clear()
 
 
-async def run(argv: Sequence[str], *, timeout: float, registry: ProcessRegistry, env: Mapping[str, str] | None = None,
-              stdin_data: bytes | None = None) -> CompletedRun:
+async def run(argv: Sequence[str], *, timeout: float, registry: ProcessRegistry,
+              env: Mapping[str, str] | None = None, stdin_data: bytes | None = None) -> CompletedRun:
     """Run a short command to completion; on time-out its whole group is killed and reaped. It is
     tracked in ``registry`` meanwhile (and any helper it leaves behind after), so quitting stops it."""
     process = await registry.spawn(argv, env=env,

@@ -81,7 +81,8 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend is TunnelBackend.BUILTIN else ""),
+        built_in = self.backend is TunnelBackend.BUILTIN
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if built_in else ""),
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
                 + (f" {self.reason}" if self.reason else ""),

@@ -40,8 +40,11 @@ def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
 
         demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
         demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
-        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(
-            lambda: [world.fake_aws.drop_session(s.session_id) for s in world.fake_aws.active_sessions()])
+        def drop_sessions() -> None:
+            for session in world.fake_aws.active_sessions():
+                world.fake_aws.drop_session(session.session_id)
+
+        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(drop_sessions)
         demo.addAction("PIN is 123456").setEnabled(False)
 
     return section

@@ -14,6 +14,11 @@ def toggle_tunnel(ui: MenuContext, profile: TunnelProfile, on: bool) -> None:
     ui.tasks.spawn(ui.service.set_tunnel(profile, on), what=f"tunnel {profile.name}")
 
 
+def toggle_group(ui: MenuContext, members: list[TunnelProfile], on: bool) -> None:
+    for profile in members:
+        toggle_tunnel(ui, profile, on)
+
+
 def tunnels_section(menu: QMenu, ui: MenuContext) -> None:
     service = ui.service
     tunnels = menu.addMenu("Tunnels")
@@ -32,7 +37,7 @@ def tunnels_section(menu: QMenu, ui: MenuContext) -> None:
         members = [t for t in service.profiles.tunnels if t.group == group]
         all_on = all(service.tunnel_status(t).active for t in members)
         tunnels.addAction(f"{'Stop' if all_on else 'Start'} group “{group}”").triggered.connect(
-            lambda _=False, m=members, on=not all_on: [toggle_tunnel(ui, t, on) for t in m])
+            lambda _=False, m=members, on=not all_on: toggle_group(ui, m, on))
     up = [(p, service.tunnel_status(p)) for p in service.profiles.tunnels
           if service.tunnel_status(p).state is TunnelState.UP]
     if up:
