@@ -68,7 +68,8 @@ def test_profile_messages_are_specific(paths):
     book.add(web())
     cases = [
         (web(), {"name": "A profile named 'web' already exists."}),
-        (web("x", "i-xyz"), {"target": "'i-xyz' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0."}),
+        (web("x", "i-xyz"),
+         {"target": "'i-xyz' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0."}),
         (web("x", "Name="), {"target": "'Name=' is not a tag filter: write Key=pattern, for example Name=web-*."}),
         (web("x", region="moon-1"), {"region": "'moon-1' is not an AWS region (for example: eu-west-1)."}),
         (web(" x"), {"name": "The profile name must not start or end with spaces."}),
@@ -88,8 +89,8 @@ def test_profiles_persist_in_order_with_reorder_duplicate_delete_undo(paths):
     book = ProfileBook(paths)
     for name in ("a", "b", "c"):
         book.add(web(name))
-    book.add(TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1", "orders.cluster-x.eu-west-1.rds.amazonaws.com",
-                           local_port=15432, group="prod"))
+    book.add(TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1",
+                           "orders.cluster-x.eu-west-1.rds.amazonaws.com", local_port=15432, group="prod"))
     book.move("c", -2)
     copy = book.duplicate("a")
     assert copy.name == "a (2)"

@@ -76,7 +76,8 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
             assert await asyncio.to_thread(roundtrip, port, b"SELECT 1;") == b"SELECT 1;"
             assert UNREACHABLE not in tunnel_entry() and "up on localhost" in tunnel_entry()
             windows.instances.browser.refresh_button.click()
-            await until(lambda: windows.instances.browser.model.rowCount() > 0 and windows.instances.browser.errors_label.isHidden(),
+            browser = windows.instances.browser
+            await until(lambda: browser.model.rowCount() > 0 and browser.errors_label.isHidden(),
                         timeout=30, what="the browser lists instances again")
             rows = windows.instances.browser.model.rowCount()
             windows.instances.browser.close()

@@ -87,7 +87,8 @@ def run_gui(args: argparse.Namespace) -> int:
         paths = AppPaths.default().ensure()
         loaded_settings = SettingsStore(paths).load()
         configure_logging(paths.log_file, args.log_level or loaded_settings[0].log_level)
-        app = QApplication.instance() or QApplication(sys.argv[:1])
+        existing = QApplication.instance()
+        app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
         tray_wait = float(os.environ.get("VOUCH_DESKTOP_TRAY_WAIT", "60" if args.autostart else "10"))
         if not wait_for_system_tray(app, tray_wait):

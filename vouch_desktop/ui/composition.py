@@ -13,7 +13,7 @@ import asyncio
 import atexit
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
@@ -51,10 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 READY_LINE = "vouch-desktop: ready"
-
-
-def record_in(history: History, kind: str, data: dict[str, Any]) -> None:
-    history.add(kind, **data)
 
 
 class VouchDesktop:
@@ -102,7 +98,7 @@ class VouchDesktop:
                                   plugin_path=lambda: find_tools(current.current.plugin_path).plugin,
                                   backend=lambda: current.current.tunnel_backend,
                                   resolve_tag_filter=discovery.resolve,
-                                  record=lambda kind, data: record_in(history, kind, data)),
+                                  record=lambda kind, data: history.add(kind, **data)),
             ssh_config=SshConfigEditor(), autostart=autostart_for(),
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         self.tray = tray or TrayIcon()

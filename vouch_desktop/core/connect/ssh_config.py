@@ -41,7 +41,8 @@ class SshConfigStatus:
 
 def block(profile: str) -> str:
     if not PROFILE_RE.match(profile):
-        raise ValidationError("aws_profile", f"'{profile}' cannot be used in ~/.ssh/config: use letters, digits, . _ -.")
+        raise ValidationError("aws_profile",
+                              f"'{profile}' cannot be used in ~/.ssh/config: use letters, digits, . _ -.")
     return (f"{BEGIN}\nHost i-* mi-*\n"
             f"    ProxyCommand aws ssm start-session --target %h --document-name AWS-StartSSHSession "
             f"--parameters portNumber=%p --profile {profile}\n"
@@ -78,7 +79,8 @@ class SshConfigEditor:
             elif keyword == "proxycommand" and patterns is not None:
                 for target in SAMPLE_TARGETS:
                     # ssh uses the first value it finds for a host; negated patterns exclude it
-                    if target in decided or any(p.startswith("!") and fnmatch.fnmatchcase(target, p[1:]) for p in patterns):
+                    excluded = any(p.startswith("!") and fnmatch.fnmatchcase(target, p[1:]) for p in patterns)
+                    if target in decided or excluded:
                         continue
                     if any(fnmatch.fnmatchcase(target, p) for p in patterns if not p.startswith("!")):
                         decided.add(target)

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from vouch_desktop.core.storage.atomic import atomic_write_text
 
@@ -40,7 +41,7 @@ class History:
     def add(self, kind: str, **data: object) -> HistoryEntry:
         if kind not in KINDS:
             raise ValueError(f"unknown history kind {kind!r}")
-        record = {"time": datetime.now(UTC).isoformat(), "kind": kind}
+        record: dict[str, object] = {"time": datetime.now(UTC).isoformat(), "kind": kind}
         record.update({k: data[k] for k in FIELDS if data.get(k) not in (None, "")})
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
@@ -51,7 +52,7 @@ class History:
         return self._entry(record)
 
     @staticmethod
-    def _entry(record: dict) -> HistoryEntry:
+    def _entry(record: dict[str, Any]) -> HistoryEntry:
         return HistoryEntry(time=datetime.fromisoformat(record["time"]), kind=str(record["kind"]),
                             **{k: record[k] for k in FIELDS if k in record})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import TypeVar, Union
+from typing import Any, TypeAlias, TypeVar, cast
 
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
@@ -83,7 +83,7 @@ class TunnelProfile:
                        lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True))
 
 
-Profile = Union[InstanceProfile, TunnelProfile]
+Profile: TypeAlias = InstanceProfile | TunnelProfile
 
 
 class UnknownProfile(VouchDesktopError):
@@ -91,7 +91,7 @@ class UnknownProfile(VouchDesktopError):
 P = TypeVar("P", InstanceProfile, TunnelProfile)
 
 
-def _build(cls: type[P], data: dict) -> P:
+def _build(cls: type[P], data: dict[str, Any]) -> P:
     known = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -108,32 +108,42 @@ class ProfileBook:
     def load(self) -> list[StoreProblem]:
         result = self._store.load()
         problems = list(result.problems)
-        self.instances, self.tunnels = [], []
         data = result.data or {}
-        for kind, cls, target in (("instances", InstanceProfile, self.instances), ("tunnels", TunnelProfile, self.tunnels)):
-            for raw in data.get(kind, []):
-                try:
-                    profile = _build(cls, raw)
-                    errors = profile.validate()
-                except TypeError as exc:
-                    errors = [ValidationError("", str(exc))]
-                if errors:  # keep the file's other entries; say which one was skipped and why
-                    problems.append(StoreProblem(self._store.path, f"Skipped {kind[:-1]} '{raw.get('name', '?')}': "
-                                                                   f"{errors[0].message}"))
-                else:
-                    target.append(profile)
+        self.instances = self._valid(InstanceProfile, data.get("instances", []), "instance", problems)
+        self.tunnels = self._valid(TunnelProfile, data.get("tunnels", []), "tunnel", problems)
         return problems
+
+    def _valid(self, cls: type[P], raws: list[dict[str, Any]], what: str, problems: list[StoreProblem]) -> list[P]:
+        """The entries of one kind that build and validate; each one skipped is added to ``problems``."""
+        valid: list[P] = []
+        for raw in raws:
+            try:
+                profile = _build(cls, raw)
+                errors = profile.validate()
+            except TypeError as exc:
+                errors = [ValidationError("", str(exc))]
+            if errors:  # keep the file's other entries; say which one was skipped and why
+                problems.append(StoreProblem(self._store.path,
+                                             f"Skipped {what} '{raw.get('name', '?')}': {errors[0].message}"))
+            else:
+                valid.append(profile)
+        return valid
 
     def save(self) -> None:
         self._store.save({"instances": [asdict(p) for p in self.instances],
                           "tunnels": [asdict(p) for p in self.tunnels]})
         self.changed.emit(None)
 
-    def _list(self, kind: type) -> list:
-        return self.instances if kind is InstanceProfile else self.tunnels
+    def _list(self, kind: type[Profile]) -> list[Profile]:
+        """The list that holds profiles of ``kind``. Typed as holding either kind (a list is invariant);
+        callers only ever put a profile of ``kind`` into it."""
+        return cast("list[Profile]", self.instances if kind is InstanceProfile else self.tunnels)
+
+    def _all(self) -> list[Profile]:
+        return [*self.instances, *self.tunnels]
 
     def find(self, name: str) -> Profile | None:
-        return next((p for p in [*self.instances, *self.tunnels] if p.name == name), None)
+        return next((p for p in self._all() if p.name == name), None)
 
     def require(self, name: str, kind: type[P]) -> P:
         profile = self.find(name)
@@ -145,7 +155,7 @@ class ProfileBook:
 
     def _check(self, profile: Profile, replacing: str | None = None) -> None:
         errors = profile.validate()
-        taken = {p.name.casefold() for p in [*self.instances, *self.tunnels] if p.name != replacing}
+        taken = {p.name.casefold() for p in self._all() if p.name != replacing}
         if profile.name.casefold() in taken:
             errors.insert(0, ValidationError("name", f"A profile named '{profile.name}' already exists."))
         if errors:
@@ -167,7 +177,7 @@ class ProfileBook:
 
     def delete(self, name: str) -> tuple[Profile, int]:
         """Remove a profile; returns it and its position, so the UI can undo."""
-        for items in (self.instances, self.tunnels):
+        for items in (self._list(InstanceProfile), self._list(TunnelProfile)):
             for index, profile in enumerate(items):
                 if profile.name == name:
                     del items[index]
@@ -195,7 +205,7 @@ class ProfileBook:
         return copy
 
     def move(self, name: str, offset: int) -> None:
-        for items in (self.instances, self.tunnels):
+        for items in (self._list(InstanceProfile), self._list(TunnelProfile)):
             for index, profile in enumerate(items):
                 if profile.name == name:
                     new = max(0, min(len(items) - 1, index + offset))

@@ -34,7 +34,8 @@ class Settings:
         def lead() -> None:
             if isinstance(self.notify_lead_minutes, bool) or not isinstance(self.notify_lead_minutes, int) \
                     or not 1 <= self.notify_lead_minutes <= 240:
-                raise ValidationError("notify_lead_minutes", "Notification lead time must be between 1 and 240 minutes.")
+                raise ValidationError("notify_lead_minutes",
+                                      "Notification lead time must be between 1 and 240 minutes.")
 
         def regions() -> None:
             if not self.regions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from vouch_desktop.core.errors import ValidationError
@@ -60,7 +61,8 @@ def check_target(field: str, target: str) -> None:
         if not TAG_FILTER_RE.match(target):
             raise ValidationError(field, f"'{target}' is not a tag filter: write Key=pattern, for example Name=web-*.")
     elif not INSTANCE_ID_RE.match(target):
-        raise ValidationError(field, f"'{target}' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0.")
+        raise ValidationError(field, f"'{target}' is not an instance id: "
+                                     "they look like i-0123456789abcdef0 or mi-0123456789abcdef0.")
 
 
 def check_port(field: str, port: object, *, allow_zero: bool = False) -> int:
@@ -86,7 +88,7 @@ def check_host(field: str, host: str) -> None:
         raise ValidationError(field, f"'{host}' is not a valid host name or IP address.")
 
 
-def collect(*checks) -> list[ValidationError]:
+def collect(*checks: Callable[[], object]) -> list[ValidationError]:
     """Run every check (a zero-argument callable) and gather the failures, so all are shown at once."""
     errors = []
     for check in checks:

@@ -38,16 +38,34 @@ log = logging.getLogger(__name__)
 
 
 class TunnelSpec(Protocol):
-    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it)."""
+    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it).
 
-    name: str
-    target: str
-    remote_host: str
-    remote_port: int
-    local_port: int
-    region: str
-    aws_profile: str
-    document: str
+    Read-only properties, so that a frozen dataclass such as TunnelProfile matches.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def remote_host(self) -> str: ...
+
+    @property
+    def remote_port(self) -> int: ...
+
+    @property
+    def local_port(self) -> int: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def aws_profile(self) -> str: ...
+
+    @property
+    def document(self) -> str: ...
 
 
 class TunnelState(enum.Enum):
@@ -238,7 +256,7 @@ class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
                  resolve_tag_filter: FindMatches | None = None,
-                 record: Callable[[str, dict], None] | None = None,
+                 record: Callable[[str, dict[str, object]], object] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
                  plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: TunnelBackend.AUTO) -> None:
         self.aws = aws

@@ -31,7 +31,8 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 def describe(profile: Profile) -> str:
     if isinstance(profile, TunnelProfile):
         local = f"localhost:{profile.local_port}" if profile.local_port else "a free port"
-        remote = f"{profile.remote_host}:{profile.remote_port}" if profile.remote_host else f"port {profile.remote_port}"
+        remote = (f"{profile.remote_host}:{profile.remote_port}" if profile.remote_host
+                  else f"port {profile.remote_port}")
         group = f" · group {profile.group}" if profile.group else ""
         return f"{profile.name} — {local} → {remote} via {profile.target} ({profile.region}){group}"
     return f"{profile.name} — {profile.target} ({profile.region})"
@@ -56,16 +57,16 @@ class ProfileList(QWidget):
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for text, slot in (("Add…", lambda: self._edit(None)), ("Edit…", self.edit_selected),
-                           ("Duplicate", self.duplicate), ("Delete", self.delete), ("Move up", lambda: self.move(-1)),
-                           ("Move down", lambda: self.move(1))):
+                           ("Duplicate", self.duplicate), ("Delete", self.delete),
+                           ("Move up", lambda: self.move_selected(-1)), ("Move down", lambda: self.move_selected(1))):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, activated=self.delete)
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
-        QShortcut(QKeySequence("Alt+Up"), self.list, activated=lambda: self.move(-1))
-        QShortcut(QKeySequence("Alt+Down"), self.list, activated=lambda: self.move(1))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list).activated.connect(self.delete)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.undo)
+        QShortcut(QKeySequence("Alt+Up"), self.list).activated.connect(lambda: self.move_selected(-1))
+        QShortcut(QKeySequence("Alt+Down"), self.list).activated.connect(lambda: self.move_selected(1))
         undo_row = QHBoxLayout()
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
@@ -77,7 +78,7 @@ class ProfileList(QWidget):
         self.reload()
 
     def profiles(self) -> list[Profile]:
-        return self.book.instances if self.kind is InstanceProfile else self.book.tunnels
+        return list(self.book.instances) if self.kind is InstanceProfile else list(self.book.tunnels)
 
     def reload(self, *args: object) -> None:
         current = self.selected_name()
@@ -137,7 +138,7 @@ class ProfileList(QWidget):
         self.reload()
         self.select(profile.name)
 
-    def move(self, offset: int) -> None:
+    def move_selected(self, offset: int) -> None:
         name = self.selected_name()
         if name is not None and not self.search.text():
             self.book.move(name, offset)
@@ -156,8 +157,15 @@ class ProfilesWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Profiles — Vouch Desktop")
         self.resize(760, 420)
-        self.instances = ProfileList(book, InstanceProfile, edit_instance)
-        self.tunnels = ProfileList(book, TunnelProfile, edit_tunnel)
+
+        def instance(profile: Profile | None) -> None:
+            edit_instance(profile if isinstance(profile, InstanceProfile) else None)
+
+        def tunnel(profile: Profile | None) -> None:
+            edit_tunnel(profile if isinstance(profile, TunnelProfile) else None)
+
+        self.instances = ProfileList(book, InstanceProfile, instance)
+        self.tunnels = ProfileList(book, TunnelProfile, tunnel)
         self.book = book
         tabs = QTabWidget()
         tabs.addTab(self.instances, "Instances")
@@ -173,7 +181,11 @@ class ProfilesWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addLayout(share)
-        book.changed.connect(lambda _: (self.instances.reload(), self.tunnels.reload()))
+        book.changed.connect(self.reload)
+
+    def reload(self, *args: object) -> None:
+        self.instances.reload()
+        self.tunnels.reload()
 
     def _file_dialog(self, title: str, name: str, save: bool, chosen: Callable[[str], object]) -> QFileDialog:
         """A file dialog shown without a nested event loop (see ui/windows/ask.py); ``chosen`` gets the path."""
