@@ -56,7 +56,8 @@ def test_hand_edited_nonsense_setting_falls_back_with_a_message(paths):
                                                "aws_profile": "work"}))
     settings, problems = SettingsStore(paths).load()
     assert settings.notify_lead_minutes == 15 and settings.aws_profile == "work"
-    assert "between 1 and 240" in problems[0].message
+    assert "between 1 and 240" in problems[0].user_text() and str(paths.settings_file) in problems[0].user_text()
+    assert problems[0].backup.read_bytes() == paths.settings_file.read_bytes()  # the file as it was, kept
 
 
 def web(name="web", target="i-0123456789abcdef0", region="eu-west-1"):
@@ -112,7 +113,9 @@ def test_a_bad_entry_in_the_file_is_skipped_and_reported(paths):
     book = ProfileBook(paths)
     problems = book.load()
     assert [p.name for p in book.instances] == ["ok"]
-    assert "Skipped instance 'bad'" in problems[0].message
+    [problem] = problems
+    assert "instance 2 ('bad'): 'nonsense' is not an instance id" in problem.user_text()
+    assert json.loads(problem.backup.read_text())["instances"][1]["name"] == "bad"  # kept: the next save drops it
 
 
 @hsettings(max_examples=200, deadline=None)

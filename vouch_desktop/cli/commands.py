@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, UnknownProfile
+from vouch_desktop.core.storage.store import StoreProblem
 from vouch_desktop.core.system.ipc_client import NotRunning, send_request
 from vouch_desktop.core.system.ipc_protocol import (
     Connect,
@@ -30,6 +31,7 @@ from vouch_desktop.core.system.paths import AppPaths
 
 if TYPE_CHECKING:
     from vouch_desktop.core.aws.discovery import DiscoveredInstance
+    from vouch_desktop.core.storage.settings import Settings
 
 R = TypeVar("R", bound=Reply)
 
@@ -43,6 +45,12 @@ def fail(error: VouchDesktopError, code: ExitCode = ExitCode.FAILED) -> int:
     if error.advice:
         print(f"  {error.advice}", file=sys.stderr)
     return code
+
+
+def report(problems: list[StoreProblem]) -> None:
+    """What was wrong with the app's files (each names its file), on stderr: the command goes on."""
+    for problem in problems:
+        print(f"vouch-desktop: {problem.user_text()}", file=sys.stderr)
 
 
 def print_tunnels(tunnels: list[TunnelRow]) -> None:
@@ -79,19 +87,24 @@ class Commands:
 
     def book(self) -> ProfileBook:
         book = ProfileBook(self.paths)
-        for problem in book.load():
-            print(f"vouch-desktop: {problem.user_text()}", file=sys.stderr)
+        report(book.load())
         return book
+
+    def settings(self) -> Settings:
+        from vouch_desktop.core.storage.settings import SettingsStore
+
+        settings, problems = SettingsStore(self.paths).load()
+        report(problems)
+        return settings
 
     def status(self) -> int:
         answer = self.ask_or_none(GetStatus())
         if answer is None:
-            from vouch_desktop.core.storage.settings import SettingsStore
             from vouch_desktop.core.system.processes import ProcessRegistry
             from vouch_desktop.core.vouch.client import VouchClient
             from vouch_desktop.core.vouch.session_state import evaluate
 
-            settings = SettingsStore(self.paths).load()[0]
+            settings = self.settings()
             processes = ProcessRegistry()
             try:
                 vouch_status = asyncio.run(VouchClient(settings.vouch_path or None, processes=processes).status())
@@ -121,11 +134,10 @@ class Commands:
         from vouch_desktop.core.aws.sessions import AwsSessions
         from vouch_desktop.core.connect.connector import Connector
         from vouch_desktop.core.storage.history import History
-        from vouch_desktop.core.storage.settings import SettingsStore
         from vouch_desktop.core.system.processes import ProcessRegistry
         from vouch_desktop.core.vouch.client import VouchClient
 
-        settings = SettingsStore(self.paths).load()[0]
+        settings = self.settings()
         profile = self.book().require(name, InstanceProfile)
 
         async def first_match(profile: InstanceProfile, matches: list[DiscoveredInstance]) -> DiscoveredInstance:
@@ -171,6 +183,9 @@ class Commands:
             return ExitCode.OK
         plan = plan_import(book, Path(file))
         say(plan.preview())
+        if plan.invalid:
+            say("Nothing was imported.")
+            return ExitCode.FAILED
         if not apply:
             say("Nothing changed yet: add --apply to import" +
                 (f" (conflicting ones: --on-conflict {on_conflict})." if plan.conflicts else "."))

@@ -57,15 +57,17 @@ class VouchDesktop:
     """Owns the running app: builds everything long-lived (the one place that does), then runs."""
 
     def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo: DemoWorld | None = None,
-                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None) -> None:
+                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None,
+                 settings_store: SettingsStore | None = None) -> None:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
         self.ready = asyncio.Event()  # set once the tray shows the real state and commands are served
         app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
-        settings_store = SettingsStore(paths)
         # start-up read them already (for the log level): a second read would not see, nor report,
-        # a damaged file the first one moved aside
+        # a damaged file the first one moved aside; the store that read them knows what it still owes
+        # the file before saving over it (a backup it could not make yet)
+        settings_store = settings_store or SettingsStore(paths)
         settings, problems = loaded_settings or settings_store.load()
         extra: list[tuple[str, Section]] = []
         key_detector: KeyDetector = Fido2KeyDetector()
@@ -79,13 +81,14 @@ class VouchDesktop:
                 demo_menu.seed_demo_profiles(profiles, demo)
             extra.append(("Demo", demo_menu.demo_section(demo)))
             key_detector = demo_menu.DemoKeyDetector(demo.vouch_state)
+        history = History(paths.history_file)
+        problems += history.check()
         self.problems = problems
         self.settings = SettingsHolder(settings)
         self.tasks = Tasks()
         self.processes = ProcessRegistry()
         atexit.register(self.processes.kill_all_now)  # the last resort, should the normal way out be skipped
         aws = AwsSessions()
-        history = History(paths.history_file)
         vouch = VouchClient(settings.vouch_path or None, processes=self.processes)
         discovery = InstanceDiscovery(aws)
         current = self.settings  # the settings of the moment (the settings window replaces them)

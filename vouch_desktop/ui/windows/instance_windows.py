@@ -80,13 +80,14 @@ class InstanceWindows:
         """Ask, then add the block to ~/.ssh/config; whether ssh now reaches instances through SSM."""
         path = self.service.ssh_config.path
         profile = self.service.settings.current.aws_profile
+        warning = self.service.ssh_config.status().warning  # lines that would shadow ours: said before any change
         question = (f"Add a 'Host i-* mi-*' block to {path} so that ssh reaches instances through Systems Manager "
-                    f"(profile '{profile}')?\nA backup is made first.")
+                    f"(profile '{profile}')?\nA backup is made first." + (f"\n\n{warning}" if warning else ""))
         if not await confirm("SSH over SSM", question):
             return False
         try:
             backup = self.service.set_up_ssh()
-        except VouchDesktopError as exc:
+        except VouchDesktopError as exc:  # read-only, unparsable, unreadable: nothing was changed
             self.boxes.warn("SSH over SSM", exc.message, exc.advice)
             return False
         self.boxes.inform("SSH over SSM", f"Added to {path}." + (f"\nBackup: {backup}" if backup else ""))
