@@ -9,7 +9,7 @@ import pytest
 from tests.ui.conftest import until
 from vouch_desktop.core.vouch.aws_setup import read_profile
 from vouch_desktop.core.vouch.client import VouchClient
-from vouch_desktop.ui.aws_setup_dialog import AwsSetupDialog
+from vouch_desktop.ui.windows.aws_setup_dialog import AwsSetupDialog
 
 ROLE = "arn:aws:iam::123456789012:role/Dev"
 

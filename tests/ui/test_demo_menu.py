@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu
 
 from vouch_desktop.demo.fake_vouch_agent import FakeVouchAgent
 from vouch_desktop.demo.fake_vouch_config import FakeVouchState
-from vouch_desktop.ui.demo_menu import demo_section
+from vouch_desktop.ui.menu.demo import demo_section
 
 
 def entries(menu: QMenu) -> dict:
@@ -29,11 +29,11 @@ def test_each_vouch_path_is_one_click(qapp, tmp_path):
     folder = Path(tempfile.mkdtemp(prefix="vd-dm-", dir="/tmp"))
     pokes = []
     world = SimpleNamespace(vouch_state=state, vouch_agent=FakeVouchAgent(state, folder / "agent.sock"), fake_aws=None)
-    controller = SimpleNamespace(s=SimpleNamespace(monitor=SimpleNamespace(poke=lambda: pokes.append(1))))
+    ui = SimpleNamespace(service=SimpleNamespace(monitor=SimpleNamespace(poke=lambda: pokes.append(1))))
 
     def click(text: str) -> None:
         menu = QMenu()
-        demo_section(world, lambda: controller)(menu)
+        demo_section(world)(menu, ui)
         entries(menu)[text].trigger()
 
     try:

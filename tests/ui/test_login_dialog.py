@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from tests.ui.conftest import until
 from vouch_desktop.core.vouch.login import login_for_platform
 from vouch_desktop.core.vouch.login_pty import PtyLogin
-from vouch_desktop.ui.login_dialog import PIN_PAGE, PROGRESS_PAGE, STEP_TEXT, LoginDialog
+from vouch_desktop.ui.windows.login_dialog import PIN_PAGE, PROGRESS_PAGE, STEP_TEXT, LoginDialog
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.vouch.cli_text import ANSI_ESCAPE
 from vouch_desktop.core.vouch.errors import (
     SETUP_AWS_HINT,
@@ -28,7 +29,7 @@ from vouch_desktop.core.vouch.errors import (
     VouchStepUpRequired,
     VouchTimeout,
 )
-from vouch_desktop.core.vouch.runner import check_executable, run_vouch
+from vouch_desktop.core.vouch.runner import children, run_vouch
 from vouch_desktop.core.vouch.status import VouchStatus, parse_status
 
 __all__ = ["VouchBadOutput", "VouchClient", "VouchConfigError", "VouchError", "VouchFailed", "VouchNetworkError",
@@ -78,8 +79,11 @@ class SessionSource(Protocol):
 
 class VouchClient:
     def __init__(self, executable: str | None = None, timeout: float = 10.0,
-                 wall: Callable[[], float] = time.time, agent: SessionSource | None = None) -> None:
+                 wall: Callable[[], float] = time.time, *, processes: ProcessRegistry | None = None,
+                 agent: SessionSource | None = None) -> None:
         self._configured = executable or ""
+        # the app's registry, so that quitting stops a vouch still running; else vouch's own (stopped at exit)
+        self.processes = processes if processes is not None else children
         self.timeout = timeout
         self._wall = wall
         self.agent = agent
@@ -87,20 +91,24 @@ class VouchClient:
 
     @property
     def executable(self) -> str:
+        """The vouch to run: the one chosen in Settings, else the one on PATH. Whether it can be run (not a
+        folder, executable) is checked each time it is started (core/vouch/runner.py)."""
         if self._configured:
-            return check_executable(self._configured)
+            return self._configured
         found = shutil.which("vouch")
         if not found:
             raise VouchNotInstalled("The vouch CLI was not found.",
                                     advice="Install Vouch, or set the path to the vouch executable in Settings.")
         return found
 
-    def set_executable(self, path: str) -> None:
-        self._configured = path
+    def use_executable(self, executable: str | None) -> None:
+        """The vouch the user chose in Settings (None or empty: the one on PATH), from the next call."""
+        self._configured = executable or ""
         self._status_args = None
 
     async def _run(self, args: list[str], action: str, timeout: float | None = None) -> tuple[int, str, str]:
-        result = await run_vouch([self.executable, *args], action=action, timeout=timeout or self.timeout)
+        result = await run_vouch([self.executable, *args], action=action, timeout=timeout or self.timeout,
+                                 registry=self.processes)
         return result.returncode, result.stdout, result.stderr
 
     async def status(self) -> VouchStatus:

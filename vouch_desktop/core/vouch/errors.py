@@ -1,19 +1,26 @@
-"""The vouch domain's errors: one class per thing a user can meet, checked with ``isinstance``.
+"""The vouch domain's errors: one tree under ``VouchError``, one class per thing a user can meet, checked
+with ``isinstance``; ``exit_code`` is the vouch CLI's own.
 
 Exit codes (crates/vouch-cli/src/exit_code.rs): 1 general, 2 not logged in, 3 no security key,
 4 network, 5 permission, 6 configuration, 7 step-up required, 8 rate limited. The PIN errors share
 exit 1 and are told apart by the CLI's words (core/vouch/login_outcome.py).
+
+``VouchNotLoggedIn`` is the one "not logged in" of the app: the vouch CLI says so (exit 2), and so
+does an AWS call whose credential_process is ``vouch credential aws`` (core/aws/credentials.py).
 """
 
 from __future__ import annotations
 
 from vouch_desktop.core.errors import ExternalToolError
 
+VOUCH_NOT_LOGGED_IN = 2
 SETUP_AWS_HINT = "Use “Set up AWS access…” in the tray menu (it runs 'vouch setup aws --role …' for you)."
 
 
 class VouchError(ExternalToolError):
     """The vouch CLI or its agent failed."""
+
+    exit_code = 1
 
 
 class VouchFailed(VouchError):
@@ -21,31 +28,33 @@ class VouchFailed(VouchError):
 
 
 class VouchNotLoggedIn(VouchError):
-    pass
+    exit_code = VOUCH_NOT_LOGGED_IN
 
 
 class VouchNoKey(VouchError):
-    pass
+    exit_code = 3
 
 
 class VouchNetworkError(VouchError):
-    pass
+    exit_code = 4
 
 
 class VouchPermissionError(VouchError):
-    pass
+    exit_code = 5
 
 
 class VouchConfigError(VouchError):
-    pass
+    exit_code = 6
 
 
 class VouchStepUpRequired(VouchError):
     """The server wants a fresh YubiKey login before it hands out this credential."""
 
+    exit_code = 7
+
 
 class VouchRateLimited(VouchError):
-    pass
+    exit_code = 8
 
 
 class VouchNotInstalled(VouchError):

@@ -75,11 +75,11 @@ async def _read_bounded(stream: asyncio.StreamReader | None, limit: int) -> byte
 
 
 async def run_vouch(argv: Sequence[str], *, action: str, timeout: float, limit: int = MAX_OUTPUT,
-                    env: Mapping[str, str] | None = None) -> VouchRun:
+                    env: Mapping[str, str] | None = None, registry: ProcessRegistry | None = None) -> VouchRun:
     """Run ``argv`` (vouch and its arguments) to completion within ``timeout`` s and ``limit`` bytes."""
     check_executable(argv[0])
     try:
-        process = await children.spawn(argv, env=vouch_environment(env), stdout=asyncio.subprocess.PIPE,
+        process = await (registry or children).spawn(argv, env=vouch_environment(env), stdout=asyncio.subprocess.PIPE,
                                         stderr=asyncio.subprocess.PIPE)
     except ExternalToolError as exc:
         raise VouchNotInstalled(exc.message, advice="Check the vouch path in Settings.") from None

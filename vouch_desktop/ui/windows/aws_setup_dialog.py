@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.vouch.aws_setup import DEFAULT_PROFILE, AwsSetupRequest, AwsSetupResult, set_up_aws
 from vouch_desktop.core.vouch.client import VouchClient
-from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ ready-made profiles so there is something to click."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtWidgets import QMenu
 
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.demo.fake_vouch_config import DemoKeyDetector, FakeVouchState
 from vouch_desktop.demo.world import DEMO_PROFILE, DemoWorld
+from vouch_desktop.ui.menu import MenuContext
 
 __all__ = ["DEMO_PROFILE", "DemoKeyDetector", "demo_section", "seed_demo_profiles"]
 
@@ -50,27 +50,43 @@ def vouch_paths(menu: QMenu, state: FakeVouchState, world: DemoWorld, poke: Call
 
     _toggle(paths, "Vouch server unreachable (status says authenticated: false)", bool(knobs.get("network_down")),
             network)
+    def fault(code: int) -> Callable[[bool], None]:
+        def change(on: bool) -> None:
+            state.configure(exit_code=code if on else 0)
+            poke()
+
+        return change
+
     current = int(knobs.get("exit_code") or 0)
     for code, text in ((7, "Every command: step-up required (exit 7)"), (8, "Every command: rate limited (exit 8)")):
-        _toggle(paths, text, current == code, lambda on, c=code: (state.configure(exit_code=c if on else 0), poke()))
+        _toggle(paths, text, current == code, fault(code))
     _toggle(paths, "Log in as on Windows (the system's security prompt)", bool(knobs.get("webauthn")),
             lambda on: state.configure(webauthn=on))
+    def prompt_ends(result: str) -> Callable[[bool], None]:
+        def change(on: bool) -> None:
+            if on:
+                state.configure(webauthn_result=result)
+
+        return change
+
     if knobs.get("webauthn"):
         for result, text in (("ok", "…the prompt completes"), ("cancelled", "…the prompt is cancelled"),
                              ("timeout", "…the prompt times out")):
-            _toggle(paths, text, knobs.get("webauthn_result", "ok") == result,
-                    lambda on, r=result: on and state.configure(webauthn_result=r))
+            _toggle(paths, text, knobs.get("webauthn_result", "ok") == result, prompt_ends(result))
     agent = world.vouch_agent
 
     def agent_running(on: bool) -> None:
-        agent.start() if on else agent.stop()
+        if on:
+            agent.start()
+        else:
+            agent.stop()
         poke()
 
     _toggle(paths, "The Vouch agent runs (the session is read from its socket)", agent.running, agent_running)
 
 
-def demo_section(world: DemoWorld, controller: Callable[[], Any]) -> Callable[[QMenu], None]:
-    def section(menu: QMenu) -> None:
+def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
+    def section(menu: QMenu, ui: MenuContext) -> None:
         demo = menu.addMenu("Demo")
         state = world.vouch_state
         if state.key_present:
@@ -79,7 +95,7 @@ def demo_section(world: DemoWorld, controller: Callable[[], Any]) -> Callable[[Q
             demo.addAction("Plug in the YubiKey").triggered.connect(lambda: state.configure(key_present=True))
 
         def poke() -> None:
-            controller().s.monitor.poke()
+            ui.service.monitor.poke()
 
         def expire_soon(seconds: int) -> None:
             state.log_in(seconds)
@@ -87,8 +103,12 @@ def demo_section(world: DemoWorld, controller: Callable[[], Any]) -> Callable[[Q
 
         demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
         demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
-        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(
-            lambda: [world.fake_aws.drop_session(s.session_id) for s in world.fake_aws.active_sessions()])
+
+        def drop_sessions() -> None:
+            for session in world.fake_aws.active_sessions():
+                world.fake_aws.drop_session(session.session_id)
+
+        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(drop_sessions)
         vouch_paths(demo, state, world, poke)
         demo.addAction(f"PIN is {state.knobs().get('pin', '123456')}").setEnabled(False)
 
