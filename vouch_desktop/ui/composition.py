@@ -38,6 +38,7 @@ from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyDetector
@@ -89,7 +90,12 @@ class VouchDesktop:
         self.processes = ProcessRegistry()
         atexit.register(self.processes.kill_all_now)  # the last resort, should the normal way out be skipped
         aws = AwsSessions()
-        vouch = VouchClient(settings.vouch_path or None, processes=self.processes)
+        # the session comes from the vouch agent's socket when one runs (the demo's own agent in the demo)
+        agent = VouchAgent(lambda: [demo.vouch_agent.socket_path]) if demo is not None else VouchAgent()
+        vouch = VouchClient(settings.vouch_path or None, processes=self.processes, agent=agent)
+
+        def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
+            return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform
         discovery = InstanceDiscovery(aws)
         current = self.settings  # the settings of the moment (the settings window replaces them)
         self.service = AppService(
@@ -106,7 +112,7 @@ class VouchDesktop:
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         self.tray = tray or TrayIcon()
         self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks)
+        self.windows = Windows(self.service, self.tasks, login_platform=login_platform)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),

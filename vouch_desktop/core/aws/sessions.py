@@ -33,6 +33,7 @@ from botocore.exceptions import (
 from vouch_desktop.core.aws.credentials import use_vouch_aware_credential_process
 from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing, TargetNotConnected
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 if TYPE_CHECKING:
     import botocore.session
@@ -56,7 +57,7 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
     if isinstance(exc, ProfileNotFound):
         return ProfileMissing(
             f"The AWS profile '{profile}' does not exist{where}.",
-            advice="Run 'vouch setup aws' to create it, or choose another profile in Settings.",
+            advice=f"{SETUP_AWS_HINT} Or choose another profile in Settings.",
             code="ProfileNotFound")
     if isinstance(exc, CredentialRetrievalError):  # not a Vouch login missing: that is VouchNotLoggedIn already
         return AwsError(f"Getting AWS credentials for profile '{profile}' failed{where}.",
@@ -65,7 +66,7 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
                         code="CredentialRetrievalError", detail=str(exc))
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return AwsError(f"The AWS profile '{profile}' gives no credentials{where}.",
-                        advice="Run 'vouch setup aws' so that the profile uses Vouch's credential_process.",
+                        advice=f"The profile needs Vouch's credential_process. {SETUP_AWS_HINT}",
                         code="NoCredentials")
     if isinstance(exc, NoRegionError):
         return AwsError("No AWS region is set.", advice="Choose your regions in Settings.", code="NoRegion")
@@ -118,7 +119,7 @@ def _credential_program_failure(exc: OSError, profile: str, where: str) -> AwsEr
         problem = f"its program {program} could not be started ({exc.strerror or exc})"
     name = f"'{profile}'" if profile else "(the default)"
     return AwsError(f"The AWS profile {name} gets its credentials from a credential_process, but {problem}{where}.",
-                    advice="Run 'vouch setup aws' again (it writes the profile with where vouch is now), or fix "
+                    advice=f"Set the profile up again, so that it names where vouch is now: {SETUP_AWS_HINT} Or fix "
                            "the credential_process line of the profile in your AWS config (~/.aws/config).",
                     code="CredentialProcessNotFound" if isinstance(exc, FileNotFoundError)
                     else "CredentialProcessFailed", detail=str(exc))
