@@ -1,0 +1,147 @@
+"""Tunnels that come back under real use (issue 15): client connections held open across a drop, on
+the real TunnelManager with real sockets, the fake plugin as a real process and the built-in backend."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+
+import pytest
+
+from tests.core import test_tunnels
+from tests.core.test_tunnels import Spec, make_manager, wait_state
+from tests.fixtures.sockets import roundtrip_async
+from tests.fixtures.waiting import until
+from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+
+tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
+
+
+async def open_held(port: int, count: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """``count`` client connections that each carried a round trip and stay open (an IDE, a pool)."""
+    held = []
+    for n in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"held {n}".encode())
+        await writer.drain()
+        assert await asyncio.wait_for(reader.readexactly(len(f"held {n}")), 10) == f"held {n}".encode()
+        held.append((reader, writer))
+    return held
+
+
+async def close_all(held: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]) -> None:
+    for _, writer in held:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def first_new_connection(port: int, limit: float) -> float:
+    """Seconds until a new connection through the port carries bytes both ways (tried every 50 ms)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while True:
+        try:
+            if await roundtrip_async(port, b"new connection", timeout=2) == b"new connection":
+                return loop.time() - start
+        except (OSError, asyncio.IncompleteReadError, TimeoutError):
+            pass
+        if loop.time() - start > limit:
+            raise AssertionError(f"no new connection through port {port} within {limit:g} s")
+        await asyncio.sleep(0.05)
+
+
+def cause_drop(fault: str, manager, fake_aws) -> None:
+    if fault == "carrier killed":
+        pids = manager.pids()
+        if pids:  # the plugin
+            os.kill(pids[0], signal.SIGKILL)
+        else:  # built-in: its websocket cut (the network went away under it)
+            fake_aws.agent.drop_connections()
+    else:  # the service ends the session (idle timeout, network change)
+        fake_aws.drop_session(fake_aws.active_sessions()[0].session_id)
+
+
+DOCUMENTS = ["AWS-StartPortForwardingSessionToRemoteHost", "AWS-StartPortForwardingSession"]
+
+
+def spec_for(document: str, fake_aws, target: str, echo_address: tuple[str, int]) -> Spec:
+    if document == "AWS-StartPortForwardingSession":  # to a port on the instance itself: routed by its id
+        fake_aws.add_route(target, 5432, echo_address)
+        return Spec("orders", target, remote_host="", document=document)
+    return Spec("orders", target, document=document)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=["to-remote-host", "to-instance"])
+@pytest.mark.parametrize("fault", ["carrier killed", "session dropped"])
+@pytest.mark.parametrize("backend", ["plugin", "builtin"])
+def test_back_at_once_with_client_connections_held_open(tunnel_world, echo_server, backend, fault, document,
+                                                        reliability):
+    """Connections open at the drop (some kept open, some closed right after: FIN-WAIT and TIME-WAIT on
+    the tunnel's port) must not make the next start think the port is taken: new connections work
+    again on the first attempt, with the app's own backoff."""
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        manager, events = make_manager(plugin, backend=lambda: backend, backoff=Backoff())
+        reasons = []
+        manager.changed.connect(lambda s: reasons.append(s.reason))
+        await manager.start(spec_for(document, fake_aws, target, echo_server.address))
+        first = await wait_state(manager, "orders", TunnelState.UP)
+        kept = await open_held(first.local_port, 3)
+        closed_after = await open_held(first.local_port, 3)
+        loop = asyncio.get_running_loop()
+        try:
+            dropped = loop.time()
+            cause_drop(fault, manager, fake_aws)
+            await close_all(closed_after)
+            await until(lambda: manager.status("orders").state is not TunnelState.UP, 10, what="the drop noticed")
+            await first_new_connection(first.local_port, limit=30)
+            took = loop.time() - dropped
+            status = await wait_state(manager, "orders", TunnelState.UP)
+        finally:
+            await close_all(kept + closed_after)
+            await manager.stop_all()
+        assert not [r for r in reasons if "in use" in r], reasons
+        assert status.local_port == first.local_port and status.attempts == 0
+        assert [k for k, _ in events].count("tunnel_failure") == 0
+        return took
+
+    took = asyncio.run(scenario())
+    reliability(backend=backend, fault=fault, held_connections=3, new_connection_after_s=round(took, 2))
+    assert took < 10  # the goal (2 s) is measured by benchmarks/tunnel_reconnect.py; 64 s before the fix
+
+
+def test_a_port_another_program_holds_is_still_reported_with_its_owner_after_a_drop(tunnel_world):
+    """The tunnel's own leftovers never count, but a program that takes the port while the tunnel is
+    reconnecting is named."""
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        manager, _ = make_manager(plugin, backoff=Backoff(first=0.3, cap=0.5, max_failures=3))
+        await manager.start(Spec("orders", target))
+        first = await wait_state(manager, "orders", TunnelState.UP)
+        held = await open_held(first.local_port, 2)
+        os.kill(manager.pids()[0], signal.SIGKILL)
+        thief = socket.socket()
+        thief.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+        try:
+            for _ in range(100):  # the plugin's listener goes with it: take the port at once
+                try:
+                    thief.bind(("127.0.0.1", first.local_port))
+                    break
+                except OSError:
+                    await asyncio.sleep(0.01)
+            thief.listen()
+            status = await wait_state(manager, "orders", TunnelState.FAILED, timeout=20)
+        finally:
+            thief.close()
+            await close_all(held)
+            await manager.stop_all()
+        assert f"local port {first.local_port} is already in use by python" in status.reason.lower()
+        assert "give this tunnel another local port" in status.advice
+
+    asyncio.run(scenario())
