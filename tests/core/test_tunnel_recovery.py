@@ -8,11 +8,14 @@ import contextlib
 import os
 import signal
 import socket
+import time
 
+import psutil
 import pytest
 
 from tests.core import test_tunnels
 from tests.core.test_tunnels import Spec, make_manager, wait_state
+from tests.fixtures.plugins import BLOCKS_ON_OUTPUT, plugin_variant
 from tests.fixtures.sockets import roundtrip_async
 from tests.fixtures.waiting import until
 from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
@@ -145,3 +148,127 @@ def test_a_port_another_program_holds_is_still_reported_with_its_owner_after_a_d
         assert "give this tunnel another local port" in status.advice
 
     asyncio.run(scenario())
+
+
+def test_ten_thousand_short_connections_through_a_plugin_that_prints_a_line_for_each(tunnel_world, reliability):
+    """The demo plugin prints "Connection accepted …" per connection, as AWS's does for older agents:
+    ~70 bytes each, 700 KB in all, where an unread pipe blocked it after ~190 KiB (~3,100 connections)
+    while the tunnel said "up"."""
+    fake_aws, target, plugin = tunnel_world
+    total, parallel = 10_000, 16
+
+    async def scenario():
+        manager, events = make_manager(plugin)  # the app's own health check: a wedge would restart it
+        await manager.start(Spec("orders", target))
+        status = await wait_state(manager, "orders", TunnelState.UP)
+        [pid] = manager.pids()
+        echoed = 0
+
+        async def client(worker: int) -> None:
+            nonlocal echoed
+            for n in range(worker, total, parallel):
+                payload = f"connection {n}".encode()
+                assert await roundtrip_async(status.local_port, payload, timeout=10) == payload
+                echoed += 1
+
+        started = asyncio.get_running_loop().time()
+        try:
+            await asyncio.gather(*(client(w) for w in range(parallel)))
+        finally:
+            took = asyncio.get_running_loop().time() - started
+            printed = manager._tunnels["orders"].carrier.process.tails["stdout"].total
+            after = manager.status("orders")
+            pids = manager.pids()
+            await manager.stop_all()
+        assert echoed == total
+        assert after.state is TunnelState.UP and pids == [pid]  # the same plugin all along: never wedged
+        assert [k for k, _ in events] == ["tunnel_start", "tunnel_stop"]
+        return printed, took
+
+    printed, took = asyncio.run(scenario())
+    assert printed > 500_000  # what the plugin wrote, read as it came
+    reliability(connections=total, echoed=total, plugin_output_kib=printed // 1024, seconds=round(took, 1))
+
+
+@pytest.mark.parametrize("wedge", ["stopped", "blocked on its output"])
+def test_a_wedged_plugin_is_noticed_and_restarted(tunnel_world, tmp_path, wedge, reliability):
+    """A plugin that stops taking connections while its port still completes handshakes (stopped with
+    SIGSTOP, or blocked in a write, as on a full pipe) leaves clients waiting for ever under an "up"
+    tunnel: the health check restarts it."""
+    fake_aws, target, plugin = tunnel_world
+    if wedge != "stopped":
+        plugin = plugin_variant(tmp_path, "session-manager-plugin", BLOCKS_ON_OUTPUT)
+
+    async def scenario():
+        manager, events = make_manager(plugin, health_interval=0.3, accept_limit=1.0)
+        await manager.start(Spec("orders", target))
+        first = await wait_state(manager, "orders", TunnelState.UP)
+        [wedged] = manager.pids()
+        if wedge == "stopped":
+            os.kill(wedged, signal.SIGSTOP)
+        # (blocked: the first connection, the start-up probe, already blocked it)
+        stuck = asyncio.ensure_future(roundtrip_async(first.local_port, b"waits in the accept queue", timeout=30))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            await until(lambda: manager.status("orders").state is not TunnelState.UP, 20, what="the wedge noticed")
+            reason = manager.status("orders").reason
+            await until(lambda: manager.pids() not in ([], [wedged])
+                        and manager.status("orders").state is TunnelState.UP, 20, what="a new plugin")
+            back = loop.time() - started
+        finally:
+            await asyncio.gather(stuck, return_exceptions=True)
+            await manager.stop_all()
+        assert not psutil.pid_exists(wedged) or psutil.Process(wedged).status() == psutil.STATUS_ZOMBIE
+        return reason, back
+
+    reason, back = asyncio.run(scenario())
+    expected = "the plugin process is stopped" if wedge == "stopped" else "stopped accepting connections"
+    assert reason.startswith("restarted: ") and expected in reason, reason
+    reliability(wedge=wedge, restarted_after_s=round(back, 1))
+
+
+def test_a_wedged_built_in_forwarding_thread_is_noticed_and_the_tunnel_restarted(tunnel_world):
+    fake_aws, target, plugin = tunnel_world
+
+    async def scenario():
+        manager, _ = make_manager(plugin, backend=lambda: "builtin", health_interval=0.3, accept_limit=1.0)
+        await manager.start(Spec("orders", target))
+        await wait_state(manager, "orders", TunnelState.UP)
+        # something on the forwarding thread blocks its loop (a bug, a blocking call) for 3 s
+        await manager.engine.call(asyncio.sleep(0))
+        manager.engine._loop.call_soon_threadsafe(time.sleep, 3)
+        await until(lambda: manager.status("orders").state is not TunnelState.UP, 10, what="the wedge noticed")
+        reason = manager.status("orders").reason
+        again = await wait_state(manager, "orders", TunnelState.UP, timeout=20)
+        assert await roundtrip_async(again.local_port, b"again") == b"again"
+        await manager.stop_all()
+        return reason
+
+    assert asyncio.run(scenario()) == "restarted: the built-in forwarding thread did not answer within 1 s"
+
+
+def test_waiting_connections_are_the_ones_no_program_took_yet():
+    """The accept-queue reading, on real sockets: connected by the kernel, not yet accepted."""
+    from vouch_desktop.core.tunnels.health import AcceptWatch, waiting_connections
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        assert waiting_connections(port) == set()
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        try:
+            assert len(waiting_connections(port)) == 3
+            watch = AcceptWatch(port, limit=5)
+            assert watch.problem(now=100.0) == ""
+            assert watch.problem(now=106.0) == f"local port {port} stopped accepting connections " \
+                                               f"(3 waiting, the oldest for 6 s)"
+            taken, _ = listener.accept()
+            taken.close()
+            assert len(waiting_connections(port)) == 2  # the accepted one is a program's now
+            clients[1].close()  # one that gave up waiting still waits in the queue (CLOSE-WAIT)
+            assert len(waiting_connections(port)) == 2
+        finally:
+            for client in clients:
+                client.close()

@@ -2,8 +2,9 @@
 
 Each tunnel is one asyncio task that loops: wait for valid credentials → start an SSM session →
 hand it to a carrier (the session-manager-plugin or the built-in data channel, see
-core.tunnels.carriers) → confirm the local port accepts connections → "up" → when the carrier ends
-or the session drops, reconnect with backoff. Errors that another attempt cannot fix (access
+core.tunnels.carriers) → confirm the local port accepts connections → "up", checked every few
+seconds (core.tunnels.health: a wedged carrier is restarted) → when the carrier ends or the session
+drops, reconnect with backoff. Errors that another attempt cannot fix (access
 denied, a missing plugin, a port someone else holds) fail the tunnel for good, with the reason.
 """
 
@@ -264,8 +265,25 @@ class Tunnel:
         await carrier.start(response, request, ssm.meta.endpoint_url, self.local_port)
 
     async def wait_for_end(self) -> str:
-        assert self.carrier is not None
-        return await self.carrier.wait_closed()
+        """Why the carrier ended, or what its health check found wrong twice in a row (it is then restarted)."""
+        carrier = self.carrier
+        assert carrier is not None
+        closed = asyncio.ensure_future(carrier.wait_closed())
+        problems = 0
+        try:
+            while True:
+                done, _ = await asyncio.wait({closed}, timeout=self.manager.health_interval)
+                if done:
+                    return closed.result()
+                problem = await carrier.check()
+                problems = problems + 1 if problem else 0
+                if problems >= 2:
+                    log.warning("tunnel %s is wedged (%s): restarting it", self.spec.name, problem)
+                    return f"restarted: {problem}"
+        finally:
+            if not closed.done():
+                closed.cancel()
+                await asyncio.gather(closed, return_exceptions=True)
 
     async def cleanup(self) -> None:
         carrier, self.carrier = self.carrier, None
@@ -297,7 +315,8 @@ class TunnelManager:
                  resolve_tag_filter: Callable[[str, str, str], asyncio.Future[list]] | None = None,
                  record: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
-                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto",
+                 health_interval: float = 2.0, accept_limit: float = 5.0) -> None:
         self.aws = aws
         self.processes = processes
         self.plugin_path = plugin_path
@@ -308,6 +327,8 @@ class TunnelManager:
         self.backoff = backoff or Backoff()
         self.start_timeout = start_timeout
         self.plugin_reads_env = plugin_reads_env
+        self.health_interval = health_interval  # how often an "up" tunnel's carrier is checked
+        self.accept_limit = accept_limit  # a connection waiting longer than this to be accepted: wedged
         self.changed: Event[TunnelStatus] = Event()
         self.failed: Event[TunnelStatus] = Event()
         self._tunnels: dict[str, Tunnel] = {}
@@ -355,7 +376,8 @@ class TunnelManager:
         choice = self.backend()
         return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
                               processes=self.processes, engine=self.engine,
-                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout)
+                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout,
+                              accept_limit=self.accept_limit)
 
     # ---- control
     async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:
