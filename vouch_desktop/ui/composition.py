@@ -26,9 +26,11 @@ from vouch_desktop.core.storage.profiles import ProfileBook
 from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
 from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
+from vouch_desktop.core.system.logging_setup import redact_known_secrets
 from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.system.redaction import KnownSecrets
 from vouch_desktop.core.tunnels.manager import TunnelManager
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
@@ -66,7 +68,9 @@ class VouchDesktop:
         self.problems = problems
         aws = AwsSessions()
         processes = ProcessRegistry()
-        history = History(paths.history_file)
+        secrets = KnownSecrets()  # session tokens and AWS keys the app holds: masked in whatever it shows or writes
+        redact_known_secrets(secrets.redact)
+        history = History(paths.history_file, redact=secrets.redact)
         vouch = VouchClient(settings.vouch_path or None)
         discovery = InstanceDiscovery(aws)
         tray = tray or TrayIcon()
@@ -82,7 +86,7 @@ class VouchDesktop:
             tunnels=TunnelManager(aws, processes,
                                   plugin_path=lambda: find_tools(self.controller.s.settings.plugin_path).plugin,
                                   backend=lambda: self.controller.s.settings.tunnel_backend,
-                                  resolve_tag_filter=discovery.resolve,
+                                  resolve_tag_filter=discovery.resolve, secrets=secrets,
                                   record=lambda kind, data: history.add(kind, **data)),
             ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
             connector=Connector(vouch, aws, discovery, history),

@@ -177,6 +177,17 @@ class AwsSessions:
                 self._clients[key] = session.create_client(service, region_name=region, config=config)
             return self._clients[key]
 
+    def keys_in_use(self, profile: str) -> list[str]:
+        """The AWS keys the profile's session holds now (blocking: a refresh may run its
+        credential_process), so that they can be removed from any text (core.system.redaction)."""
+        with self._lock:
+            session = self._sessions.get(profile)
+        credentials = session.get_credentials() if session is not None else None
+        if credentials is None:
+            return []
+        frozen = credentials.get_frozen_credentials()
+        return [key for key in (frozen.access_key, frozen.secret_key, frozen.token) if key]
+
     def warm_up(self, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
         """Parse the service models now (blocking: call it in a thread when the user reaches for the
         app, e.g. opens its menu). Parsing holds the GIL for up to ~100 ms a model, which would

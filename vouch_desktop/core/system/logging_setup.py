@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 _PATTERNS = [
@@ -30,9 +31,13 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
+    def __init__(self, clean: Callable[[str], str] = redact) -> None:
+        super().__init__()
+        self.clean = clean
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = self.clean(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
@@ -60,3 +65,15 @@ def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = Tru
     root.setLevel(level)
     logging.getLogger("botocore").setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def redact_known_secrets(clean: Callable[[str], str]) -> None:
+    """Also pass every record of our handlers through ``clean`` (``core.system.redaction.KnownSecrets.redact``:
+    the exact secrets the app holds). Called by the composition root once it holds them."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, _MARK, False):
+            for old in [f for f in handler.filters if getattr(f, _MARK, False)]:
+                handler.removeFilter(old)  # the app's earlier holder of secrets (tests build several apps)
+            known = RedactingFilter(clean)
+            setattr(known, _MARK, True)
+            handler.addFilter(known)

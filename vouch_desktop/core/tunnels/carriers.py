@@ -66,7 +66,11 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
     deadline = time.monotonic() + timeout
     while True:
         if process.returncode is not None:
-            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened")
+            for tail in process.tails.values():
+                await tail.finished(1.0)  # its last words say why (core.system.redaction cleans them later)
+            detail = process.tail_lines("stderr")
+            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened"
+                              + (f": {detail[-1]}" if detail else ""))
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
         except (TimeoutError, OSError):

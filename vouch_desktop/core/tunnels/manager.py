@@ -37,6 +37,7 @@ from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
 from vouch_desktop.core.storage.validation import is_tag_filter
 from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.system.redaction import KnownSecrets
 from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
 
@@ -175,7 +176,9 @@ class Tunnel:
         self.stopping = False
 
     def set(self, state: TunnelState, reason: str = "", advice: str = "", attempts: int | None = None) -> None:
-        self.status = replace(self.status, state=state, reason=reason, advice=advice, since=time.time(),
+        # what the tray, `tunnel list`, notifications and the log show: a plugin's message may quote its secrets
+        clean = self.manager.secrets.redact
+        self.status = replace(self.status, state=state, reason=clean(reason), advice=clean(advice), since=time.time(),
                               attempts=self.status.attempts if attempts is None else attempts,
                               backend=self.carrier.name if self.carrier is not None else self.status.backend)
         self.manager.changed.emit(self.status)
@@ -220,6 +223,7 @@ class Tunnel:
                 await self.cleanup()
             if self.stopping:
                 break
+            reason, advice = self.manager.secrets.redact(reason), self.manager.secrets.redact(advice)
             failures += 1
             counted += 0 if unreachable else 1
             if counted >= self.manager.backoff.max_failures:
@@ -231,9 +235,10 @@ class Tunnel:
         self.set(TunnelState.STOPPED)
 
     def fail(self, exc: VouchDesktopError) -> None:
-        log.warning("tunnel %s failed: %s", self.spec.name, exc.message)
-        self.set(TunnelState.FAILED, exc.message, exc.advice)
-        self.manager.record("tunnel_failure", self, exc.message)
+        message = self.manager.secrets.redact(exc.message)
+        log.warning("tunnel %s failed: %s", self.spec.name, message)
+        self.set(TunnelState.FAILED, message, exc.advice)
+        self.manager.record("tunnel_failure", self, message)
         self.manager.failed.emit(self.status)
 
     def request(self, target: str) -> SessionRequest:
@@ -261,6 +266,9 @@ class Tunnel:
         except Exception as exc:
             raise translate(exc, profile=self.aws_profile, target=target, action="starting the tunnel session") from exc
         self.session_id = response["SessionId"]
+        # before anything the carrier says is read: its output may quote the session's or the profile's secrets
+        self.manager.secrets.add_session(response)
+        self.manager.secrets.add(await asyncio.to_thread(self.manager.aws.keys_in_use, self.aws_profile))
         self.carrier = carrier
         await carrier.start(response, request, ssm.meta.endpoint_url, self.local_port)
 
@@ -316,7 +324,8 @@ class TunnelManager:
                  record: Callable[[str, dict], None] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
                  plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto",
-                 health_interval: float = 2.0, accept_limit: float = 5.0) -> None:
+                 health_interval: float = 2.0, accept_limit: float = 5.0,
+                 secrets: KnownSecrets | None = None) -> None:
         self.aws = aws
         self.processes = processes
         self.plugin_path = plugin_path
@@ -329,6 +338,7 @@ class TunnelManager:
         self.plugin_reads_env = plugin_reads_env
         self.health_interval = health_interval  # how often an "up" tunnel's carrier is checked
         self.accept_limit = accept_limit  # a connection waiting longer than this to be accepted: wedged
+        self.secrets = secrets or KnownSecrets()  # removed from every text a tunnel shows or records
         self.changed: Event[TunnelStatus] = Event()
         self.failed: Event[TunnelStatus] = Event()
         self._tunnels: dict[str, Tunnel] = {}
@@ -430,7 +440,7 @@ class TunnelManager:
     def record(self, kind: str, tunnel: Tunnel, message: str) -> None:
         if self._record is not None:
             self._record(kind, {"profile": tunnel.spec.name, "target": tunnel.spec.target,
-                                "region": tunnel.spec.region, "message": message,
+                                "region": tunnel.spec.region, "message": self.secrets.redact(message),
                                 "local_port": tunnel.local_port})
 
 
