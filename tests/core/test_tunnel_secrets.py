@@ -95,3 +95,13 @@ def test_known_secrets_keep_the_newest_and_mask_the_longest_first():
     assert len(secrets) == 3  # "short" was never taken, the oldest was forgotten
     assert secrets.redact("x secret-one-1-and-more y secret-three") == f"x {MASK} y {MASK}"
     assert secrets.redact("secret-one-1") == "secret-one-1"  # forgotten
+
+
+def test_the_log_masks_an_aws_reply_printed_as_a_python_dict():
+    """Libraries log replies with repr() (qasync did, at debug level: a StartSession answer with its token)."""
+    from vouch_desktop.core.system.logging_setup import redact
+
+    reply = {"SessionId": "s-1", "TokenValue": "AAEAAHtoken'with\"quotes", "StreamUrl": "wss://h/x"}
+    assert redact(f"Setting Future result: {reply}") == \
+        """Setting Future result: {'SessionId': 's-1', 'TokenValue': '****', 'StreamUrl': 'wss://h/x'}"""
+    assert redact('{"SecretAccessKey": "abc", "pin": "1234"}') == '{"SecretAccessKey": "****", "pin": "****"}'

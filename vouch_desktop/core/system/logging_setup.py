@@ -14,9 +14,9 @@ from pathlib import Path
 _PATTERNS = [
     # AWS access key ids
     (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b"), r"\1****"),
-    # JSON fields: "SecretAccessKey": "…", "SessionToken", "TokenValue", "pin", "password"
-    (re.compile(r'("(?:SecretAccessKey|SessionToken|TokenValue|Token|pin|PIN|password|Password)"\s*:\s*")[^"]*(")'),
-     r"\1****\2"),
+    # JSON fields and Python reprs: "SecretAccessKey": "…", 'SessionToken': '…', "TokenValue", "pin", "password"
+    (re.compile(r"""(["'](?:SecretAccessKey|SessionToken|TokenValue|Token|pin|PIN|password|Password)["']\s*:\s*"""
+                r"""(["']))(?:\\.|(?!\2).)*(\2)"""), r"\1****\3"),
     # key=value and key: value forms
     (re.compile(r"\b((?:aws_secret_access_key|aws_session_token|secret_access_key|session_token|token_value|"
                 r"token|pin|password)\s*[=:]\s*)\S+", re.IGNORECASE), r"\1****"),
@@ -65,6 +65,7 @@ def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = Tru
     root.setLevel(level)
     logging.getLogger("botocore").setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("qasync").setLevel(logging.INFO)  # its debug lines print every thread's result (AWS replies)
 
 
 def redact_known_secrets(clean: Callable[[str], str]) -> None:
