@@ -92,6 +92,7 @@ class VouchDesktop:
             connector=Connector(vouch, aws, discovery, history),
             notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
             extra_sections=extra), quit_requested=self.request_quit)
+        profiles.removing.connect(self.controller.s.tunnels.retire)  # a running tunnel's profile deleted/renamed
         self.ipc = IpcServer(paths.socket_path(demo=demo is not None), self.controller.handle_command)
 
     def request_quit(self) -> None:

@@ -104,10 +104,15 @@ class ProfileBook:
         self.instances: list[InstanceProfile] = []
         self.tunnels: list[TunnelProfile] = []
         self.changed: Event[None] = Event()
+        # the name of a tunnel profile about to stop existing (deleted, renamed, gone from a reloaded file),
+        # emitted first: whatever runs under that name is stopped (TunnelManager.retire, wired by the
+        # composition root) so that nothing keeps listening where no menu or command can reach it
+        self.removing: Event[str] = Event()
 
     def load(self) -> list[StoreProblem]:
         result = self._store.load()
         problems = list(result.problems)
+        before = [p.name for p in self.tunnels]
         self.instances, self.tunnels = [], []
         data = result.data or {}
         for kind, cls, target in (("instances", InstanceProfile, self.instances), ("tunnels", TunnelProfile, self.tunnels)):
@@ -122,6 +127,9 @@ class ProfileBook:
                                                                    f"{errors[0].message}"))
                 else:
                     target.append(profile)
+        for name in before:
+            if not any(p.name == name for p in self.tunnels):
+                self.removing.emit(name)
         return problems
 
     def save(self) -> None:
@@ -162,6 +170,8 @@ class ProfileBook:
         if index is None:
             raise ValidationErrors([ValidationError("name", f"There is no profile named '{old_name}'.")])
         self._check(profile, replacing=old_name)
+        if profile.name != old_name and isinstance(profile, TunnelProfile):
+            self.removing.emit(old_name)
         items[index] = profile
         self.save()
 
@@ -170,6 +180,8 @@ class ProfileBook:
         for items in (self.instances, self.tunnels):
             for index, profile in enumerate(items):
                 if profile.name == name:
+                    if isinstance(profile, TunnelProfile):
+                        self.removing.emit(name)
                     del items[index]
                     self.save()
                     return profile, index

@@ -342,6 +342,7 @@ class TunnelManager:
         self.changed: Event[TunnelStatus] = Event()
         self.failed: Event[TunnelStatus] = Event()
         self._tunnels: dict[str, Tunnel] = {}
+        self._retiring: set[asyncio.Task] = set()  # tunnels whose profile went away, being stopped
         self._credentials = asyncio.Event()
         self._credentials.set()
         self._wake = asyncio.Event()
@@ -402,8 +403,23 @@ class TunnelManager:
 
     async def stop(self, name: str) -> None:
         tunnel = self._tunnels.get(name)
+        if tunnel is not None:
+            await self._stop(tunnel)
+
+    def retire(self, name: str) -> None:
+        """Stop a tunnel whose profile is going away (deleted, renamed): it leaves the list at once, so no
+        menu, `tunnel list` or `tunnel down` shows a tunnel none of them can reach any more, and its
+        carrier and session end right after (``stop_all`` waits for that too). Synchronous, for
+        ``ProfileBook.removing``; needs the running loop."""
+        tunnel = self._tunnels.pop(name, None)
         if tunnel is None:
             return
+        log.info("stopping tunnel %s: its profile is going away", name)
+        task = asyncio.ensure_future(self._stop(tunnel, "stopped: its profile was deleted or renamed"))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _stop(self, tunnel: Tunnel, message: str = "stopped") -> None:
         tunnel.stopping = True
         if tunnel.task is not None and not tunnel.task.done():
             tunnel.task.cancel()
@@ -412,10 +428,10 @@ class TunnelManager:
         await tunnel.cleanup()
         if tunnel.status.state is not TunnelState.FAILED:
             tunnel.set(TunnelState.STOPPED)
-        self.record("tunnel_stop", tunnel, "stopped")
+        self.record("tunnel_stop", tunnel, message)
 
     async def stop_all(self) -> None:
-        await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)))
+        await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)), *self._retiring)
         self.engine.stop()
 
     async def reconnect_all(self, reason: str) -> None:

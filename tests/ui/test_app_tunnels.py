@@ -1,5 +1,6 @@
-"""The whole app with a plugin that prints its secrets (issue 15.3): nothing of them in the tray's text, the
-command line's output, the notifications, the log or the history."""
+"""The whole app and its tunnels (issue 15): a plugin that prints its secrets shows nothing of them in the
+tray's text, the command line's output, the notifications, the log or the history; a running tunnel whose
+profile is deleted stops."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from tests.fixtures.plugins import PRINTS_ITS_SECRETS, plugin_variant
@@ -90,3 +93,26 @@ def test_a_plugin_that_prints_its_secrets_shows_none_anywhere(qapp, qloop, demo,
     assert any("Cannot perform start session: token=****" in call.body for call in notifications.calls)
     assert "Cannot perform start session: token=****" in files["history"]
     assert "Cannot continue the session: token=****" in files["log"]
+
+
+def test_deleting_a_running_tunnels_profile_stops_it(qapp, qloop, demo):  # noqa: F811
+    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+    controller = desktop.controller
+
+    async def scenario():
+        async with running(desktop):
+            await asyncio.to_thread(cli, "tunnel", "up", "orders-db")
+            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=30)
+            port = controller.s.tunnels.status("orders-db").local_port
+            [pid] = controller.s.tunnels.pids()
+            controller.s.profiles.delete("orders-db")  # what the profiles window's Delete button does
+            await until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+                        timeout=10)
+            await until(lambda: demo.fake_aws.active_sessions() == [], timeout=10)
+            listed = await asyncio.to_thread(cli, "tunnel", "list")
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return listed
+
+    listed = qloop.run_until_complete(scenario())
+    assert "orders-db" not in listed and "up" not in listed.split()
