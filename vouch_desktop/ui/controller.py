@@ -336,16 +336,22 @@ class Controller:
             self.browser.set_result(self.instances)
 
     async def load_instances(self) -> DiscoveryResult:
-        if self.browser is not None:
-            self.browser.set_loading(True)
+        browser = self.browser
+        shown: list[asyncio.Future] = []  # each region's rows, shown as soon as that region is done
+        if browser is not None:
+            browser.set_loading(True)
         try:
-            result = await self.s.discovery.discover(self.s.settings.aws_profile, self.s.settings.regions)
+            result = await self.s.discovery.discover(
+                self.s.settings.aws_profile, self.s.settings.regions,
+                on_region=None if browser is None else lambda region, instances, failure: shown.append(
+                    asyncio.ensure_future(browser.show_region(region, instances, failure))))
+            await asyncio.gather(*shown)
         finally:
-            if self.browser is not None:
-                self.browser.set_loading(False)
+            if browser is not None:
+                browser.set_loading(False)
         self.instances = result
-        if self.browser is not None:
-            await self.browser.show_result(result)
+        if browser is not None:
+            browser.finish_regions(result)
         return result
 
     @staticmethod
