@@ -102,8 +102,8 @@ class VouchDesktop:
         controller = self.controller
         try:
             await self.ipc.start()
-        except AlreadyRunning:
-            print("vouch-desktop: Vouch Desktop is already running.", file=sys.stderr)
+        except AlreadyRunning as exc:  # (also one that does not answer: never replaced)
+            print(f"vouch-desktop: {exc.user_text()}", file=sys.stderr)
             return 0
         except VouchDesktopError as exc:  # no control channel on this platform: the app still works
             log.warning("%s", exc.message)

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.ipc_client import PROTOCOL, NotRunning, is_running, send_request
 
-__all__ = ["AlreadyRunning", "IpcServer", "NotRunning", "is_running", "send_request"]
+__all__ = ["AlreadyRunning", "IpcServer", "NotRunning", "is_running", "send_request", "socket_owner_gone"]
 
 MAX_REQUEST = 64 * 1024
 Handler = Callable[[str, dict], Awaitable[dict]]
@@ -23,6 +24,35 @@ Handler = Callable[[str, dict], Awaitable[dict]]
 
 class AlreadyRunning(VouchDesktopError):
     pass
+
+
+def socket_owner_gone(path: Path) -> bool:
+    """Whether the control socket at ``path`` is a leftover whose owner is gone: the kernel refuses a
+    connection when no process listens on it any more. An app that is merely slow to answer (busy, or
+    stopped with SIGSTOP or in a debugger) still listens, and the kernel queues the connection (or, its
+    queue full, makes us wait): its socket must never be taken over."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return True
+        except OSError:  # a time-out (queue full), no permission …: someone is there
+            return False
+    return False
+
+
+def socket_owner(path: Path) -> int | None:
+    """The pid of the process listening on a Unix socket, where the system shows it (our own user's)."""
+    try:
+        import psutil
+
+        for conn in psutil.net_connections(kind="unix"):
+            if conn.laddr == str(path) and conn.pid:
+                return conn.pid
+    except Exception:  # psutil cannot look on this platform, or may not
+        return None
+    return None
 
 
 class IpcServer:
@@ -37,7 +67,12 @@ class IpcServer:
         if self.path.exists() or self.path.is_symlink():
             if await asyncio.to_thread(is_running, self.path):
                 raise AlreadyRunning("Vouch Desktop is already running.")
-            self.path.unlink()  # left behind by a crash
+            if not await asyncio.to_thread(socket_owner_gone, self.path):  # busy, or stopped in a debugger
+                owner = socket_owner(self.path)
+                raise AlreadyRunning(
+                    "Vouch Desktop is already running" + (f" (pid {owner})" if owner else "") + " but does not answer.",
+                    advice="It may be busy or stopped (in a debugger). Wait for it, or end it and start again.")
+            self.path.unlink()  # left behind by a crash: nobody listens on it any more
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         old_umask = os.umask(0o177)
         try:
