@@ -97,6 +97,7 @@ def test_back_at_once_with_client_connections_held_open(tunnel_world, echo_serve
         kept = await open_held(first.local_port, 3)
         closed_after = await open_held(first.local_port, 3)
         loop = asyncio.get_running_loop()
+        await asyncio.sleep(manager.backoff.stable)  # in use for a while, as a tunnel is when it drops
         try:
             dropped = loop.time()
             cause_drop(fault, manager, fake_aws)
@@ -272,3 +273,10 @@ def test_waiting_connections_are_the_ones_no_program_took_yet():
         finally:
             for client in clients:
                 client.close()
+
+
+def test_a_tunnel_that_was_up_a_while_is_tried_again_at_once_but_one_that_keeps_dropping_backs_off():
+    backoff = Backoff()
+    assert backoff.delay(1, up_for=60) == backoff.after_drop
+    assert 0.4 <= backoff.delay(1, up_for=0.5) <= 0.6  # dropped right after coming up: the usual backoff
+    assert 0.4 <= backoff.delay(1) <= 0.6 and 0.8 <= backoff.delay(2, up_for=60) <= 1.2

@@ -103,8 +103,15 @@ class Backoff:
     factor: float = 2.0
     cap: float = 30.0
     max_failures: int = 8  # consecutive failed attempts (never reaching "up") before giving up
+    # a tunnel that had been up for `stable` s and dropped is tried again at once (clients are waiting);
+    # one that keeps dropping sooner gets the backoff, so it cannot start sessions in a tight loop
+    after_drop: float = 0.05
+    stable: float = 2.0
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, up_for: float | None = None) -> float:
+        """Seconds before attempt ``attempt + 1``; ``up_for``: how long the tunnel had been up, if it just dropped."""
+        if attempt == 1 and up_for is not None and up_for >= self.stable:
+            return self.after_drop
         base = min(self.cap, self.first * self.factor ** max(0, attempt - 1))
         return base * random.uniform(0.8, 1.2)
 
@@ -187,6 +194,7 @@ class Tunnel:
         failures = 0  # consecutive attempts that did not reach "up": they set the backoff
         counted = 0  # those of them that count toward giving up (AWS out of reach does not)
         ever_up = False
+        up_since: float | None = None  # while up: since when
         reason = advice = ""
         while not self.stopping:
             if not self.manager.credentials_valid:
@@ -203,6 +211,7 @@ class Tunnel:
                 self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
                 await self.terminate_sessions()  # AWS answers again: end what an outage left open
                 ever_up, failures, counted = True, 0, 0
+                up_since = time.monotonic()
                 reason, advice = await self.wait_for_end(), ""
             except TunnelError as exc:
                 if exc.permanent:
@@ -231,7 +240,8 @@ class Tunnel:
             log.info("tunnel %s dropped (%s); reconnecting", self.spec.name, reason)
             self.set(TunnelState.RECONNECTING, reason, advice, attempts=failures)
             self.manager.record("tunnel_reconnect", self, reason)
-            await self.manager.sleep(self.manager.backoff.delay(failures))
+            up_for, up_since = (None if up_since is None else time.monotonic() - up_since), None
+            await self.manager.sleep(self.manager.backoff.delay(failures, up_for))
         self.set(TunnelState.STOPPED)
 
     def fail(self, exc: VouchDesktopError) -> None:
