@@ -59,7 +59,8 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
                 assert status["logged_in"] and status["headline"].startswith("Logged in as")  # Vouch is fine
                 # the instance browser says so for every region, and does not crash
                 controller.show_browser()
-                await until(lambda: not controller.browser.errors_label.isHidden(), timeout=30,
+                await until(lambda: not controller.browser.errors_label.isHidden()  # region by region
+                            and not controller.browser.progress.isVisible(), timeout=30,
                             what="the browser shows the failures")
                 text = controller.browser.errors_label.text()
                 assert all(f"{region}: {UNREACHABLE}" in text for region in demo.regions), text
