@@ -11,7 +11,9 @@ import pytest
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, default_port
 from vouch_desktop.core.aws.discovery import InstanceDiscovery, join_region, slim
-from vouch_desktop.core.aws.sessions import AwsSessions, NotLoggedIn, ProfileMissing
+from vouch_desktop.core.aws.errors import ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
 
 
@@ -33,8 +35,9 @@ def test_demo_inventory_is_discovered_across_regions(aws_env, fake_aws):
 
 def test_many_instances_are_paginated(aws_env, fake_aws):
     ec2 = fake_aws.client("ec2", "eu-west-1")
+    tags = [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]
     ec2.run_instances(ImageId="ami-12345678", MinCount=120, MaxCount=120,
-                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]}])
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
     result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, ["eu-west-1"]))
     assert len(result.instances) == 120 and all(i.connectable for i in result.instances)
     assert fake_aws.calls.count("DescribeInstanceInformation") >= 3  # 50 per page
@@ -55,8 +58,8 @@ def test_odd_data_does_not_crash_the_join(cut_down):
     if cut_down:  # as discovery keeps each page: only the fields the join reads
         reservations = [slim(r) for r in reservations]
         assert reservations[0]["Instances"][1] == {"InstanceId": "i-2"}
-    odd = join_region("eu-west-1", [{"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"},
-                                    {"no": "id"}], reservations)
+    on_prem = {"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"}
+    odd = join_region("eu-west-1", [on_prem, {"no": "id"}], reservations)
     assert [(i.instance_id, i.name) for i in odd] == [("mi-0123456789abcdef0", "on-prem"), ("i-2", "")]
 
 
@@ -79,7 +82,7 @@ def test_rds_instances_and_aurora_endpoints(aws_env, fake_aws):
 
 def test_check_access_through_credential_process_and_the_fake_vouch(vouch_profile, fake_vouch):
     aws = AwsSessions()
-    with pytest.raises(NotLoggedIn) as err:
+    with pytest.raises(VouchNotLoggedIn) as err:
         asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
     assert "Log in" in err.value.advice
     fake_vouch.log_in(3600)

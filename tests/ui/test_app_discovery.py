@@ -20,15 +20,15 @@ pytestmark = pytest.mark.desktop
 
 def test_the_instance_window_shows_each_region_as_it_answers(qapp, qloop, demo, reliability):  # noqa: F811
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
+    service, windows = desktop.service, desktop.windows
     blackhole = socket.socket()  # accepts (the kernel completes the handshakes), never answers
     blackhole.bind(("127.0.0.1", 0))
     blackhole.listen(64)
-    controller.s.discovery = InstanceDiscovery(OneRegionSilent(f"http://127.0.0.1:{blackhole.getsockname()[1]}"))
-    controller.s.settings.regions = [SILENT, *demo.regions]
+    service.discovery = InstanceDiscovery(OneRegionSilent(f"http://127.0.0.1:{blackhole.getsockname()[1]}"))
+    service.settings.current.regions = [SILENT, *demo.regions]
 
     def rows_by_region() -> dict[str, int]:
-        model = controller.browser.model
+        model = windows.instances.browser.model
         counts: dict[str, int] = {}
         for row in range(model.rowCount()):
             counts[model.item(row, 2).text()] = counts.get(model.item(row, 2).text(), 0) + 1
@@ -38,8 +38,8 @@ def test_the_instance_window_shows_each_region_as_it_answers(qapp, qloop, demo, 
         async with running(desktop):
             loop = qloop
             started = loop.time()
-            controller.show_browser()
-            browser = controller.browser
+            windows.instances.show_browser()
+            browser = windows.instances.browser
             await until(lambda: set(rows_by_region()) == set(demo.regions), timeout=8, what="the answering regions")
             others = loop.time() - started
             assert browser.progress.isVisible()  # still loading: the silent region is not done

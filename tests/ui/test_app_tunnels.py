@@ -45,10 +45,10 @@ def test_a_plugin_that_prints_its_secrets_shows_none_anywhere(qapp, qloop, demo,
     paths = AppPaths.default().ensure()
     configure_logging(paths.log_file, "DEBUG", stderr=False)  # as ui/app.py does before the composition root
     desktop = VouchDesktop(qapp, paths, argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
-    controller.s.settings.plugin_path = plugin_variant(tmp_path, "session-manager-plugin", LAST_KEYS_ONLY)
-    controller.s.tunnels.backoff = Backoff(first=0.1, cap=0.2, max_failures=2)
-    tray = controller.s.tray
+    service = desktop.service
+    service.settings.current.plugin_path = plugin_variant(tmp_path, "session-manager-plugin", LAST_KEYS_ONLY)
+    service.tunnels.backoff = Backoff(first=0.1, cap=0.2, max_failures=2)
+    tray = desktop.tray
     seen: list[str] = []  # everything a person was shown
 
     def tray_texts() -> list[str]:
@@ -59,14 +59,14 @@ def test_a_plugin_that_prints_its_secrets_shows_none_anywhere(qapp, qloop, demo,
     async def scenario():
         async with running(desktop):
             seen.append(await asyncio.to_thread(cli, "tunnel", "up", "orders-db"))
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=30)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.UP, timeout=30)
             seen.extend(tray_texts())
             marker.touch()  # from now on every start of the plugin fails, quoting the secrets on stderr
             demo.fake_aws.drop_session(demo.fake_aws.active_sessions()[0].session_id)
-            await until(lambda: controller.s.tunnels.status("orders-db").state is not TunnelState.UP, timeout=20)
+            await until(lambda: service.tunnels.status("orders-db").state is not TunnelState.UP, timeout=20)
             seen.extend(tray_texts())
             seen.append(await asyncio.to_thread(cli, "tunnel", "list"))
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.FAILED, timeout=30)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.FAILED, timeout=30)
             await until(lambda: notifications.calls, timeout=10)
             seen.extend(tray_texts())
             seen.append(await asyncio.to_thread(cli, "tunnel", "list"))
@@ -97,15 +97,15 @@ def test_a_plugin_that_prints_its_secrets_shows_none_anywhere(qapp, qloop, demo,
 
 def test_deleting_a_running_tunnels_profile_stops_it(qapp, qloop, demo):  # noqa: F811
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
+    service = desktop.service
 
     async def scenario():
         async with running(desktop):
             await asyncio.to_thread(cli, "tunnel", "up", "orders-db")
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=30)
-            port = controller.s.tunnels.status("orders-db").local_port
-            [pid] = controller.s.tunnels.pids()
-            controller.s.profiles.delete("orders-db")  # what the profiles window's Delete button does
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.UP, timeout=30)
+            port = service.tunnels.status("orders-db").local_port
+            [pid] = service.tunnels.pids()
+            service.profiles.delete("orders-db")  # what the profiles window's Delete button does
             await until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
                         timeout=10)
             await until(lambda: demo.fake_aws.active_sessions() == [], timeout=10)

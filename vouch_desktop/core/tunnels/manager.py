@@ -15,46 +15,59 @@ import contextlib
 import enum
 import logging
 import random
-import socket
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from vouch_desktop.core.aws.sessions import (
-    AccessDenied,
-    AwsError,
-    AwsSessions,
-    AwsUnreachable,
-    NotLoggedIn,
-    ProfileMissing,
-    translate,
-)
+from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions, translate
 from vouch_desktop.core.aws.ssm_commands import SessionRequest
+from vouch_desktop.core.aws.targets import FindMatches, resolve_target
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
-from vouch_desktop.core.storage.validation import is_tag_filter
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.system.redaction import KnownSecrets
-from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.core.tunnels.carriers import Carrier, choose_carrier
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
+from vouch_desktop.core.tunnels.errors import TunnelError
+from vouch_desktop.core.tunnels.ports import PortInUse, check_port_free, pick_free_port
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 
 log = logging.getLogger(__name__)
 
 
 class TunnelSpec(Protocol):
-    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it)."""
+    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it).
 
-    name: str
-    target: str
-    remote_host: str
-    remote_port: int
-    local_port: int
-    region: str
-    aws_profile: str
-    document: str
+    Read-only properties, so that a frozen dataclass such as TunnelProfile matches.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def remote_host(self) -> str: ...
+
+    @property
+    def remote_port(self) -> int: ...
+
+    @property
+    def local_port(self) -> int: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def aws_profile(self) -> str: ...
+
+    @property
+    def document(self) -> str: ...
 
 
 class TunnelState(enum.Enum):
@@ -75,7 +88,7 @@ class TunnelStatus:
     advice: str = ""
     attempts: int = 0
     target: str = ""
-    backend: str = ""  # the carrier of the current session: "AWS plugin" or "built-in"
+    backend: TunnelBackend | None = None  # the carrier of the current session (PLUGIN or BUILTIN)
     since: float = field(default_factory=time.time)
 
     @property
@@ -88,7 +101,8 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
+        built_in = self.backend is TunnelBackend.BUILTIN
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if built_in else ""),
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
                 + (f" {self.reason}" if self.reason else ""),
@@ -116,59 +130,6 @@ class Backoff:
         return base * random.uniform(0.8, 1.2)
 
 
-def port_listener(port: int) -> tuple[bool | None, str]:
-    """Whether a program listens on a local TCP port, and which ("" when it cannot be told): (None, "")
-    when the system does not let us look."""
-    try:
-        import psutil
-
-        listeners = [c for c in psutil.net_connections(kind="tcp")
-                     if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN]
-    except Exception:  # no permission to look, or psutil cannot on this platform
-        return None, ""
-    for conn in listeners:
-        if conn.pid:
-            try:
-                return True, f"{psutil.Process(conn.pid).name()} (pid {conn.pid})"
-            except psutil.Error:
-                continue
-    return bool(listeners), ""
-
-
-def bind_as_listener(port: int) -> bool:
-    """Whether a listener could bind 127.0.0.1:port now, bound as the carriers' listeners are: with
-    address reuse on POSIX (asyncio's servers and AWS's plugin set SO_REUSEADDR), so that the tunnel's own
-    connections from the last session (still open, in FIN-WAIT or TIME-WAIT) do not count, only another
-    listener does. Windows binds without it: there SO_REUSEADDR would let one take a port someone listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        if sys.platform != "win32":
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def check_port_free(port: int) -> None:
-    """Fails, naming the holder where it can, when another program listens on the port."""
-    if bind_as_listener(port):
-        return
-    listening, owner = port_listener(port)
-    if listening is False:
-        return  # only connections hold the port (none listens): the carrier's listener binds all the same
-    raise PortInUse(
-        f"Local port {port} is already in use" + (f" by {owner}." if owner else "."),
-        advice="Stop the program that uses it, or give this tunnel another local port (0 picks a free one).",
-        permanent=True)
-
-
-def pick_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Tunnel:
     def __init__(self, manager: TunnelManager, spec: TunnelSpec, aws_profile: str) -> None:
         self.manager = manager
@@ -187,7 +148,7 @@ class Tunnel:
         clean = self.manager.secrets.redact
         self.status = replace(self.status, state=state, reason=clean(reason), advice=clean(advice), since=time.time(),
                               attempts=self.status.attempts if attempts is None else attempts,
-                              backend=self.carrier.name if self.carrier is not None else self.status.backend)
+                              backend=self.carrier.backend if self.carrier is not None else self.status.backend)
         self.manager.changed.emit(self.status)
 
     async def run(self) -> None:
@@ -219,7 +180,7 @@ class Tunnel:
                 reason, advice = exc.message, exc.advice
             except (ProfileMissing, AccessDenied) as exc:
                 return self.fail(exc)
-            except NotLoggedIn:
+            except VouchNotLoggedIn:
                 self.manager.credentials_valid = False
                 continue
             except AwsUnreachable as exc:  # the network or AWS is down: keep trying until it is back
@@ -330,10 +291,10 @@ class Tunnel:
 class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
-                 resolve_tag_filter: Callable[[str, str, str], asyncio.Future[list]] | None = None,
-                 record: Callable[[str, dict], None] | None = None,
+                 resolve_tag_filter: FindMatches | None = None,
+                 record: Callable[[str, dict[str, object]], object] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
-                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto",
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: TunnelBackend.AUTO,
                  health_interval: float = 2.0, accept_limit: float = 5.0,
                  secrets: KnownSecrets | None = None) -> None:
         self.aws = aws
@@ -394,8 +355,8 @@ class TunnelManager:
         return [pid for t in self._tunnels.values() if t.carrier is not None and (pid := t.carrier.pid) is not None]
 
     def choose_carrier(self) -> Carrier:
-        choice = self.backend()
-        return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
+        choice = TunnelBackend(self.backend())
+        return choose_carrier(choice, self.plugin_path() if choice is not TunnelBackend.BUILTIN else None,
                               processes=self.processes, engine=self.engine,
                               plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout,
                               accept_limit=self.accept_limit)
@@ -453,15 +414,12 @@ class TunnelManager:
         self.wake()
 
     async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:
-        if not is_tag_filter(spec.target):
-            return spec.target
+        """The instance to reach the remote host through: a tag filter takes its first match."""
         if self._resolve_tag_filter is None:
-            raise TunnelError(f"Cannot resolve {spec.target}", permanent=True)
-        matches = await self._resolve_tag_filter(aws_profile, spec.region, spec.target)
-        if not matches:
-            raise TunnelError(f"No connectable instance matches {spec.target} in {spec.region}.",
-                              advice="Check the tag filter, the region, and that the bastion runs the SSM agent.")
-        return matches[0].instance_id
+            return spec.target
+        target = await resolve_target(self._resolve_tag_filter, aws_profile, spec.region, spec.target)
+        assert target is not None  # the first match is always taken
+        return target
 
     def record(self, kind: str, tunnel: Tunnel, message: str) -> None:
         if self._record is not None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -20,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
-from vouch_desktop.core.errors import ValidationErrors
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
-from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
-from vouch_desktop.ui.forms import FieldErrors
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
 
 
 class SettingsWindow(QDialog):
@@ -79,8 +80,8 @@ class SettingsWindow(QDialog):
         self.plugin_path.setPlaceholderText("found on PATH")
         row("plugin_path", "session-manager-plugin", self.plugin_path)
         self.tunnel_backend = QComboBox()
-        for value, label in BACKEND_CHOICES.items():
-            self.tunnel_backend.addItem(label, value)
+        for backend in TunnelBackend:
+            self.tunnel_backend.addItem(backend.choice_label, backend.value)
         self.tunnel_backend.setCurrentIndex(max(0, self.tunnel_backend.findData(settings.tunnel_backend)))
         row("tunnel_backend", "Tunnels use", self.tunnel_backend, "Applies when a tunnel next starts.")
         self.allow_without_key = QCheckBox("Allow login when no key is detected (some keys are not visible)")
@@ -96,8 +97,13 @@ class SettingsWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
+        self.general_error = QLabel()  # what belongs to no field: the file could not be saved
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
     def collect(self) -> Settings:
@@ -106,15 +112,23 @@ class SettingsWindow(QDialog):
                        terminal=self.terminal.currentData(), terminal_template=self.template.text().strip(),
                        notify_enabled=self.notify.isChecked(), notify_lead_minutes=self.lead.value(),
                        vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
-                       tunnel_backend=self.tunnel_backend.currentData(),
+                       tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
                        allow_login_without_key=self.allow_without_key.isChecked(),
                        start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
 
     def try_save(self) -> None:
         self.fields.clear()
+        self.general_error.hide()
         try:
             self._save(self.collect())
         except ValidationErrors as exc:
-            self.fields.show(exc.by_field())
+            unplaced = self.fields.show(exc.by_field())
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.show()
+            return
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the window stays open
+            self.general_error.setText(exc.user_text())
+            self.general_error.show()
             return
         self.accept()
