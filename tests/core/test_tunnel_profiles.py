@@ -30,7 +30,7 @@ def port_refuses(port: int) -> bool:
 
 
 @pytest.mark.parametrize("backend", ["plugin", "builtin"])
-@pytest.mark.parametrize("change", ["delete", "rename", "reload a file without it"])
+@pytest.mark.parametrize("change", ["delete", "rename", "reload a file without it", "replace all without it"])
 def test_a_running_tunnels_profile_going_away_stops_the_tunnel(tunnel_world, tmp_path, change, backend):
     fake_aws, target, plugin = tunnel_world
     paths = AppPaths.under(tmp_path / "app").ensure()
@@ -52,6 +52,8 @@ def test_a_running_tunnels_profile_going_away_stops_the_tunnel(tunnel_world, tmp
             book.delete("orders")
         elif change == "rename":
             book.update("orders", replace(profile, name="orders-eu"))
+        elif change == "replace all without it":  # an import applied in the app
+            book.replace_all(list(book.instances), [t for t in book.tunnels if t.name != "orders"])
         else:  # another process (a profile import, a hand edit) rewrote the file; the app reloads it
             data = json.loads(paths.profiles_file.read_text())
             data["tunnels"] = [t for t in data["tunnels"] if t["name"] != "orders"]
