@@ -138,7 +138,7 @@ class AwsSessions:
         self._lock = threading.Lock()
         self._loader: Any = None
         self._sessions: dict[str, botocore.session.Session] = {}
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str, bool], Any] = {}  # (service, profile, region, quick)
 
     @property
     def models_loaded(self) -> bool:
@@ -162,16 +162,36 @@ class AwsSessions:
             self._sessions[profile] = session
         return self._sessions[profile]
 
-    def client(self, service: str, profile: str, region: str) -> Any:
-        key = (service, profile, region)
+    def client(self, service: str, profile: str, region: str, *, quick: bool = False) -> Any:
+        """A shared client. ``quick`` ones (listing instances and databases: many small reads) give up on a
+        silent endpoint within ~15 s instead of ~60 s, so that a region out of reach does not hold a
+        worker thread (and the app's quit, which waits for it) for a minute."""
+        key = (service, profile, region, quick)
         with self._lock:
             if key not in self._clients:
                 from botocore.config import Config
 
-                config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
-                session = self._session_locked(profile)
-                self._clients[key] = session.create_client(service, region_name=region, config=config)
+                if quick:
+                    config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=8)
+                else:
+                    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+                self._clients[key] = self._create_client(self._session_locked(profile), service, region, config)
             return self._clients[key]
+
+    @staticmethod
+    def _create_client(session: botocore.session.Session, service: str, region: str, config: Any) -> Any:
+        return session.create_client(service, region_name=region, config=config)
+
+    def keys_in_use(self, profile: str) -> list[str]:
+        """The AWS keys the profile's session holds now (blocking: a refresh may run its
+        credential_process), so that they can be removed from any text (core.system.redaction)."""
+        with self._lock:
+            session = self._sessions.get(profile)
+        credentials = session.get_credentials() if session is not None else None
+        if credentials is None:
+            return []
+        frozen = credentials.get_frozen_credentials()
+        return [key for key in (frozen.access_key, frozen.secret_key, frozen.token) if key]
 
     def warm_up(self, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
         """Parse the service models now (blocking: call it in a thread when the user reaches for the
