@@ -43,7 +43,7 @@ from vouch_desktop.core.tunnels.manager import TunnelManager
 from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
-from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyDetector
+from vouch_desktop.core.vouch.yubikey import KeyDetector, key_detector_for_platform
 from vouch_desktop.ui.controller import Controller, Section
 from vouch_desktop.ui.notifier import Notifier
 from vouch_desktop.ui.tray import TrayIcon
@@ -73,7 +73,7 @@ class VouchDesktop:
         settings_store = settings_store or SettingsStore(paths)
         settings, problems = loaded_settings or settings_store.load()
         extra: list[tuple[str, Section]] = []
-        key_detector: KeyDetector = Fido2KeyDetector()
+        key_detector: KeyDetector = key_detector_for_platform()
         profiles = ProfileBook(paths)
         problems += profiles.load()
         if demo is not None:
