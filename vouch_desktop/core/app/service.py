@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
@@ -25,10 +25,8 @@ from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
-from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.connect.terminals import CUSTOM, parse
 from vouch_desktop.core.errors import ValidationError, ValidationErrors
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
@@ -42,6 +40,9 @@ from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import Notice, SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
+
+if TYPE_CHECKING:  # loaded when first used (diagnostics, a terminal setting), not by an idle app
+    from vouch_desktop.core.connect.diagnostics import Diagnostics
 
 log = logging.getLogger(__name__)
 TUNNEL_UP_WAIT = 45.0  # `tunnel up` answers once each tunnel is up or failed, within this time
@@ -199,6 +200,8 @@ class AppService:
         await open_in_terminal(settings, TERMINAL_TEST, "Vouch Desktop terminal test")
 
     def diagnostics(self) -> Diagnostics:
+        from vouch_desktop.core.connect.diagnostics import Diagnostics
+
         settings = self.settings.current
         return Diagnostics(self.vouch, self.aws, lambda: find_tools(settings.plugin_path), settings.aws_profile,
                            settings.regions[0], self.ssh_config, processes=self.processes)
@@ -244,6 +247,8 @@ class AppService:
     def apply_settings(self, new: Settings) -> None:
         """Validate, switch start-at-login, save, then hand the new settings to every part (nothing
         changes when any step fails: ValidationErrors names the fields)."""
+        from vouch_desktop.core.connect.terminals import CUSTOM, parse
+
         errors = new.validate()
         if new.terminal == CUSTOM:
             try:

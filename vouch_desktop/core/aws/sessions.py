@@ -5,8 +5,9 @@ Profiles and their settings are read by botocore (``AWS_CONFIG_FILE``, ``AWS_PRO
 parsed by hand. The endpoint comes from the environment (``AWS_ENDPOINT_URL``), which is how the
 demo and the tests point every client, ours and the AWS CLI's, at the fake AWS.
 
-botocore's session is imported when the first client is made, not with this module: it and the
-service models it loads are half the app's memory, which an idle tray icon does not need.
+botocore (even its exceptions) is imported when the first client is made or the first error is
+translated, not with this module: it and the service models it loads are half the app's memory,
+which an idle tray icon does not need.
 """
 
 from __future__ import annotations
@@ -14,21 +15,6 @@ from __future__ import annotations
 import threading
 import traceback
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    CredentialRetrievalError,
-    HTTPClientError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ProfileNotFound,
-    SSLError,
-)
-from botocore.exceptions import (
-    ConnectionError as BotoConnectionError,
-)
 
 from vouch_desktop.core.aws.credentials import use_vouch_aware_credential_process
 from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing, TargetNotConnected
@@ -54,6 +40,19 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
     where = f" ({action})" if action else ""
     if isinstance(exc, VouchDesktopError):
         return exc
+    from botocore.exceptions import (  # botocore raised it, so this import costs nothing more
+        BotoCoreError,
+        ClientError,
+        CredentialRetrievalError,
+        HTTPClientError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        SSLError,
+    )
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
     if isinstance(exc, ProfileNotFound):
         return ProfileMissing(
             f"The AWS profile '{profile}' does not exist{where}.",

@@ -12,9 +12,7 @@ from vouch_desktop.core.aws.discovery import DiscoveredInstance, InstanceDiscove
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, find_tools, session_command
 from vouch_desktop.core.aws.targets import find_candidates, resolve_target
-from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.terminals import TerminalLauncher
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile
 from vouch_desktop.core.storage.settings import Settings
@@ -41,6 +39,8 @@ class Connection:
 def terminal_argv(settings: Settings, command: list[str], title: str,
                   values: dict[str, str] | None = None) -> list[str]:
     """The command line that opens ``command`` in the terminal chosen in ``settings``."""
+    from vouch_desktop.core.connect.terminals import TerminalLauncher
+
     return TerminalLauncher(settings.terminal, settings.terminal_template).plan(command, title, values).argv
 
 
@@ -78,6 +78,8 @@ class Connector:
         """The checks and the terminal command for one instance (``target`` resolved already)."""
         aws_profile = self.aws_profile(profile, settings)
         tools = find_tools(settings.plugin_path)
+        from vouch_desktop.core.connect.diagnostics import Diagnostics  # the first connection loads the checks
+
         blockers = await Diagnostics(self.vouch, self.aws, lambda: tools, aws_profile, profile.region,
                                      processes=self.processes).before_connect(target, profile.region)
         if blockers:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
 from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
-from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
 from vouch_desktop.core.tunnels.errors import TunnelError
 from vouch_desktop.core.tunnels.health import AcceptWatch, process_problem
+
+if TYPE_CHECKING:  # the data channel's code is loaded with the first built-in tunnel, not by an idle app
+    from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
 
 OUTPUT_TAIL = 8192  # bytes of the plugin's stdout and stderr kept for an error message
 
@@ -127,6 +129,8 @@ class BuiltinCarrier:
         self.accepting: AcceptWatch | None = None
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
+        from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
+
         self.session = PortForwardingSession(response["StreamUrl"], response["TokenValue"], local_port,
                                              handshake_timeout=self.timeout)
         self.accepting = AcceptWatch(local_port, self.accept_limit)
