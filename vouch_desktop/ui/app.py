@@ -98,7 +98,11 @@ def run_gui(args: argparse.Namespace) -> int:
         tray = TrayIcon(on_quit=app.quit)
         tray.show()
         print(ICON_SHOWN_LINE, flush=True)
-        import asyncio  # after the icon is shown, as everything not needed to show it
+        from vouch_desktop.core.system.deferred_ssl import import_asyncio_without_ssl
+
+        # after the icon is shown, as everything not needed to show it; OpenSSL waits for the first TLS connection
+        import_asyncio_without_ssl()
+        import asyncio
 
         import qasync
 
@@ -108,7 +112,9 @@ def run_gui(args: argparse.Namespace) -> int:
                                settings_store=settings_store)
 
         async def main() -> int:
-            quit_on_signals(asyncio.get_running_loop(), desktop.request_quit)
+            loop = asyncio.get_running_loop()
+            use_threads_as_needed(loop)
+            quit_on_signals(loop, desktop.request_quit)
             return await desktop.run()
 
         code = qasync.run(main())
@@ -116,6 +122,15 @@ def run_gui(args: argparse.Namespace) -> int:
     # (with the demo's moto loaded they took seconds between "quitting" and the exit)
     gc.freeze()
     return code
+
+
+def use_threads_as_needed(loop: asyncio.AbstractEventLoop) -> None:
+    """The worker threads of ``asyncio.to_thread``: made when work comes and reused, rather than qasync's
+    default of ten threads started with the first call (each with its stack and malloc arena, for an idle
+    app that needs one now and then)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="vouch-worker"))
 
 
 def quit_on_signals(loop: asyncio.AbstractEventLoop, request_quit: Callable[[], None]) -> None:
