@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ssm-session"]:
         return ssm_session(argv[1:])
+    if argv[:1] == ["discovery-worker"]:  # the instance list's worker process (core/aws/discovery_worker.py)
+        from vouch_desktop.core.aws.discovery_worker import serve
+
+        return serve()
     if argv[:1] == ["demo-tool"]:  # the demo's launchers for its fake vouch and plugin (demo/fake_tools.py)
         from vouch_desktop.demo.fake_tools import run
 

@@ -24,6 +24,7 @@ from vouch_desktop.core.app.settings_holder import SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
+from vouch_desktop.core.aws.discovery_worker import DiscoveryWorker
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools
 from vouch_desktop.core.connect.connector import Connector
@@ -100,7 +101,8 @@ class VouchDesktop:
 
         def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
             return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform
-        discovery = InstanceDiscovery(aws)
+        # instances are listed in a worker process, started when the instance window opens
+        discovery = InstanceDiscovery(aws, DiscoveryWorker(self.processes))
         current = self.settings  # the settings of the moment (the settings window replaces them)
         self.service = AppService(
             paths=paths, settings_store=settings_store, settings=current, profiles=profiles, history=history,

@@ -1,8 +1,9 @@
 """Instance discovery: SSM-managed instances joined with their EC2 data, across regions.
 
-Regions are queried in parallel (threads: botocore is blocking), every call paginated. Each region is
-reported as soon as it is done; one that fails (access denied, unreachable) or says nothing for 10 s
-is reported beside the others' results instead of spoiling or holding them up.
+Regions are queried in parallel (threads: botocore is blocking), every call paginated, in a worker process
+when the app has one (core/aws/discovery_worker.py). Each region is reported as soon as it is done; one
+that fails (access denied, unreachable) or says nothing for 10 s is reported beside the others' results
+instead of spoiling or holding them up.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vouch_desktop.core.aws.sessions import AwsSessions, translate
 
+if TYPE_CHECKING:
+    from vouch_desktop.core.aws.discovery_worker import DiscoveryWorker
+
 MANAGED_ONLINE = "Online"
-EC2_FIELDS = ("InstanceId", "State", "PrivateIpAddress", "PlatformDetails", "Platform", "Tags")
 T = TypeVar("T")
 
 
@@ -82,14 +85,6 @@ class DiscoveryResult:
 def _name_tag(tags: list[dict] | None) -> tuple[str, dict[str, str]]:
     mapping = {str(t.get("Key", "")): str(t.get("Value", "")) for t in tags or [] if isinstance(t, dict)}
     return mapping.get("Name", ""), mapping
-
-
-def slim(reservation: dict) -> dict:
-    """A reservation with only the instance fields ``join_region`` reads, made as each page is parsed:
-    thousands of whole EC2 records alive at once would make every full garbage collection (which
-    holds the GIL, and so stalls the UI thread) scan millions of objects."""
-    return {"Instances": [{key: inst[key] for key in EC2_FIELDS if key in inst}
-                          for inst in reservation.get("Instances") or []]}
 
 
 def join_region(region: str, information: list[dict], reservations: list[dict]) -> list[DiscoveredInstance]:
@@ -182,23 +177,62 @@ def pages(paginator: Any, key: str, progress: Progress, **arguments: Any) -> lis
 
 
 class InstanceDiscovery:
-    def __init__(self, aws: AwsSessions) -> None:
+    """Lists instances in a worker process when it has one (core/aws/discovery_worker.py: botocore's parsing
+    then never competes with the UI thread for the GIL), and whatever the worker could not list here."""
+
+    def __init__(self, aws: AwsSessions, worker: DiscoveryWorker | None = None) -> None:
         self.aws = aws
+        self.worker = worker
+        if worker is not None:
+            aws.forgotten.connect(worker.forget)  # a new login: the worker reads credentials again too
+
+    def warm(self) -> None:
+        """The user is heading for the instance window: start the worker, so that the first list does not
+        wait for it (it stops after a while unless the window holds it)."""
+        if self.worker is not None:
+            self.worker.warm()
+
+    def hold(self) -> None:
+        """The instance window opened: have the worker ready, and keep it so while the window is open."""
+        if self.worker is not None:
+            self.worker.hold()
+
+    def release(self) -> None:
+        if self.worker is not None:
+            self.worker.release()
 
     def _region(self, profile: str, region: str, progress: Progress = lambda: None) -> list[DiscoveredInstance]:
         ssm = self.aws.client("ssm", profile, region, quick=True)
         ec2 = self.aws.client("ec2", profile, region, quick=True)
         information = pages(ssm.get_paginator("describe_instance_information"), "InstanceInformationList", progress)
-        reservations = [slim(reservation) for reservation in
-                        pages(ec2.get_paginator("describe_instances"), "Reservations", progress,
-                              PaginationConfig={"PageSize": 200})]
+        # botocore parses only the fields join_region reads (core/aws/trimmed_models.py): a fraction of the
+        # work of whole EC2 records, and thousands of whole records alive at once would make every full
+        # garbage collection (which holds the GIL, and so stalls the UI thread) scan millions of objects
+        reservations = pages(ec2.get_paginator("describe_instances"), "Reservations", progress,
+                             PaginationConfig={"PageSize": 200})
         return join_region(region, information, reservations)
 
     async def discover(self, profile: str, regions: list[str],
                        on_region: RegionDone[DiscoveredInstance] | None = None) -> DiscoveryResult:
         """Every region's instances; ``on_region(region, instances, failure)`` hears of each region as it is done."""
-        instances, failures = await across_regions(profile, regions, lambda r, p: self._region(profile, r, p),
-                                                   "instances", on_region)
+        instances: list[DiscoveredInstance] = []
+        failures: list[RegionFailure] = []
+
+        def done(region: str, found: list[DiscoveredInstance], failure: RegionFailure | None) -> None:
+            instances.extend(found)
+            if failure is not None:
+                failures.append(failure)
+            if on_region is not None:
+                on_region(region, found, failure)
+
+        left = list(regions)
+        if self.worker is not None:
+            left = await self.worker.instances(profile, left, done)
+        if left:
+            await across_regions(profile, left, lambda r, p: self._region(profile, r, p), "instances", done)
+        order = {region: n for n, region in enumerate(regions)}  # the regions' order, each region's own kept
+        instances.sort(key=lambda i: order.get(i.region, len(order)))
+        failures.sort(key=lambda f: order.get(f.region, len(order)))
         return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(UTC))
 
     async def resolve(self, profile: str, region: str, tag_filter: str) -> list[DiscoveredInstance]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from vouch_desktop.core.aws.credentials import use_vouch_aware_credential_process
 from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing, TargetNotConnected
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.events import Event
 from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class AwsSessions:
         self._loader: Any = None
         self._sessions: dict[str, botocore.session.Session] = {}
         self._clients: dict[tuple[str, str, str, bool], Any] = {}  # (service, profile, region, quick)
+        self.forgotten: Event[str | None] = Event()  # the profile (None: all) whose sessions were dropped
 
     @property
     def models_loaded(self) -> bool:
@@ -148,7 +150,9 @@ class AwsSessions:
         if self._loader is None:
             from botocore.loaders import create_loader
 
-            self._loader = create_loader()
+            from vouch_desktop.core.aws.trimmed_models import extend
+
+            self._loader = extend(create_loader())  # the operations and fields the app uses, first
         return self._loader
 
     def _session_locked(self, profile: str) -> botocore.session.Session:
@@ -211,3 +215,4 @@ class AwsSessions:
                 del self._clients[key]
             for name in [p for p in self._sessions if profile is None or p == profile]:
                 del self._sessions[name]
+        self.forgotten.emit(profile)
