@@ -23,6 +23,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.manager import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
+from vouch_desktop.demo.seed import INSTANCES
 from vouch_desktop.demo.world import DemoWorld
 from vouch_desktop.ui.composition import VouchDesktop
 
@@ -156,18 +157,39 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     assert any(" login --timeout " in argv for argv in argvs), argvs  # `vouch login` was seen running
 
 
-def test_aws_models_load_when_the_menu_first_opens_and_stay_out_of_the_collectors_way(qapp, qloop, demo):
+def test_aws_waits_for_its_first_use_and_the_instance_list_for_its_worker(qapp, qloop, demo):
+    """Opening the menu loads nothing of AWS; the submenu that leads to the instance window starts the
+    discovery worker, which lists the instances (the app's process never parses them) and goes once the
+    window has been closed for its linger (issue 23)."""
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
     service = desktop.service
+    worker = service.discovery.worker
+    worker.linger = 0.3
+
+    def browse_submenu():
+        for action in desktop.tray.menu.actions():
+            if action.menu() and any("Browse instances" in a.text() for a in action.menu().actions()):
+                return action.menu()
+        raise AssertionError("no submenu with Browse instances…")
 
     async def scenario():
         async with running(desktop):
-            frozen_when_ready = gc.get_freeze_count()
-            assert frozen_when_ready > 0  # what lives until quit is out of every full collection's scan
-            await asyncio.sleep(0.5)
-            assert not service.aws.models_loaded  # an idle icon does not hold AWS's models
+            assert gc.get_freeze_count() > 0  # what lives until quit is out of every full collection's scan
             desktop.tray.menu.aboutToShow.emit()
-            await until(lambda: service.aws.models_loaded and gc.get_freeze_count() > frozen_when_ready, 30)
+            await asyncio.sleep(0.5)
+            assert not service.aws.models_loaded and worker.process is None  # the menu alone loads nothing
+            browse_submenu().aboutToShow.emit()
+            await until(lambda: worker.process is not None, 30, what="the worker started by the submenu")
+            warmed = worker.process.pid
+            desktop.windows.instances.show_browser()
+            browser = desktop.windows.instances.browser
+            await until(lambda: browser.result is not None and browser.model.rowCount() == len(INSTANCES), 30,
+                        what="the instance list")
+            assert worker.process is not None and worker.process.pid == warmed  # the warm worker listed them
+            assert not service.aws.models_loaded  # ...and not the app's process
+            browser.close()
+            await until(lambda: worker.process is None and warmed not in desktop.processes.pids(), 10,
+                        what="the worker gone (and reaped) after the window closed")
         assert gc.get_freeze_count() == 0  # given back to the collector at quit
 
     qloop.run_until_complete(scenario())

@@ -12,7 +12,6 @@ import gc
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from vouch_desktop.core.app.service import AppService
@@ -47,9 +46,8 @@ SECTIONS: list[tuple[str, Section, bool]] = [
 
 
 def freeze_long_lived() -> None:
-    """Move every object alive now (modules, Qt wrappers, once loaded AWS's models: kept until quit)
-    out of the garbage collector's reach. A full collection, which holds the GIL and so stalls the UI
-    thread, then scans only newer objects: ~20 ms instead of ~150 ms while instances load."""
+    """Move every object alive now (modules, Qt wrappers: kept until quit) out of the garbage collector's
+    reach. A full collection, which holds the GIL and so stalls the UI thread, then scans only newer objects."""
     gc.freeze()
 
 
@@ -78,16 +76,9 @@ class Controller:
         self.refresh_tray()
         await self.notifier.start()
         await self.service.start()  # "ready" means the tray already shows the real state
-        # AWS's models are loaded when the menu first opens, not at start: an idle icon stays light
-        self.tray.menu.aboutToShow.connect(self.warm_up_aws, Qt.ConnectionType.SingleShotConnection)
+        # botocore and AWS's (trimmed) models are loaded by the first AWS call; the instance list by its worker
+        # process, started when the submenu that opens the instance window shows (core/aws/discovery_worker.py)
         freeze_long_lived()
-
-    def warm_up_aws(self) -> None:
-        async def warm_up() -> None:
-            await self.service.warm_up_aws()
-            freeze_long_lived()
-
-        self.tasks.spawn(warm_up(), what="loading AWS models")
 
     async def shutdown(self) -> None:
         await self.service.stop()

@@ -114,9 +114,6 @@ class AppService:
         await self.processes.stop_all()
         await self.tasks.cancel_all()
 
-    async def warm_up_aws(self) -> None:
-        await asyncio.to_thread(self.aws.warm_up)
-
     # ---------------------------------------------------------------- session and key
     def on_session(self, snapshot: SessionSnapshot) -> None:
         """A login lets tunnels run (and AWS re-reads the new credentials); expiry or logout pauses them."""

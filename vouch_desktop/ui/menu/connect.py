@@ -11,6 +11,7 @@ from vouch_desktop.ui.menu import MenuContext
 def connect_section(menu: QMenu, ui: MenuContext) -> None:
     service, windows = ui.service, ui.windows.instances
     connect = menu.addMenu("Connect")
+    connect.aboutToShow.connect(windows.prepare)  # "Browse instances…" is likely next: its worker starts now
     for profile in service.profiles.instances:
         connect.addAction(f"{profile.name}  ({profile.target}, {profile.region})").triggered.connect(
             lambda _=False, p=profile: windows.connect_profile(p))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QStandardItem
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,6 +28,8 @@ INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class InstanceBrowser(QWidget):
+    closed = Signal()  # the window was closed (the discovery worker need not be kept warm any more)
+
     def __init__(self, *, refresh: Callable[[], None], connect: Callable[[DiscoveredInstance], None],
                  save_profile: Callable[[DiscoveredInstance], None], open_ssh: Callable[[DiscoveredInstance], None],
                  ssh_user: Callable[[DiscoveredInstance], str], parent: QWidget | None = None) -> None:
@@ -89,6 +91,10 @@ class InstanceBrowser(QWidget):
         self._age_timer.setInterval(30_000)
         self._age_timer.timeout.connect(self._show_age)
         self._update_buttons()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802  (Qt's name)
+        self.closed.emit()
+        super().closeEvent(event)
 
     def set_loading(self, loading: bool) -> None:
         self.progress.setVisible(loading)

@@ -19,22 +19,36 @@ class InstanceWindows:
     def __init__(self, service: AppService, tasks: Tasks, boxes: Boxes) -> None:
         self.service, self.tasks, self.boxes = service, tasks, boxes
         self.browser: InstanceBrowser | None = None
+        self._warm = False  # the discovery worker is held for the open window
 
     def report(self, title: str) -> ErrorHandler:
         return lambda error: self.boxes.error(title, error)
 
     # ---- the browser
+    def prepare(self) -> None:
+        """The submenu that opens the browser is showing: warm up the discovery worker meanwhile."""
+        self.service.discovery.warm()
+
     def show_browser(self) -> None:
+        if not self._warm:  # the discovery worker starts now and stays while the window is open
+            self._warm = True
+            self.service.discovery.hold()
         if self.browser is None:
             self.browser = InstanceBrowser(refresh=self.refresh, connect=self.connect_instance,
                                            save_profile=self.save_instance_profile, open_ssh=self.open_ssh,
                                            ssh_user=lambda instance: "")
+            self.browser.closed.connect(self._browser_closed)
         self.browser.show()
         self.browser.raise_()
         if self.service.instances is None:
             self.refresh()
         else:
             self.browser.set_result(self.service.instances)
+
+    def _browser_closed(self) -> None:
+        if self._warm:
+            self._warm = False
+            self.service.discovery.release()
 
     def refresh(self) -> None:
         self.tasks.spawn(self.load_instances(), what="discovery", on_error=self.report("Instances"))

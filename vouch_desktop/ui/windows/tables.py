@@ -20,5 +20,9 @@ def filtered_table(columns: tuple[str, ...], search: QLineEdit,
     table.setModel(proxy)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # column widths from the visible rows and 100 more, not 1,000: while thousands of rows come in (the
+    # instance list, a region at a time) every batch made the header measure 1,000 rows × every column again,
+    # 50-130 ms of the UI thread each time (benchmarks/discovery.py)
+    table.horizontalHeader().setResizeContentsPrecision(100)
     table.horizontalHeader().setStretchLastSection(True)
     return model, proxy, table
