@@ -127,6 +127,7 @@ def child(endpoint: str, total: int) -> None:
         gaps.clear()
         shown: list[asyncio.Future] = []
         started, cpu = time.perf_counter(), time.process_time()
+        browser.set_loading(True)  # as InstanceWindows.load_instances does
         if worker:
             discovery.hold()  # the instance window opens (and holds the worker, started now if not yet)
         result = await discovery.discover(
@@ -135,6 +136,7 @@ def child(endpoint: str, total: int) -> None:
         listed, listed_cpu = time.perf_counter() - started, time.process_time() - cpu
         list_stall = max(gaps) - 0.005
         await asyncio.gather(*shown)
+        browser.set_loading(False)
         browser.finish_regions(result)
         complete = time.perf_counter() - started
         await asyncio.sleep(0.1)

@@ -43,6 +43,7 @@ ALIVE_EVERY = 1.0  # while a request runs, the worker says it is alive this ofte
 ANSWER_LIMIT = SILENCE_LIMIT  # no word for this long: the worker is wedged (it reports silent regions itself)
 LINGER = 60.0  # kept this long after the window closes, in case it opens again
 HEADER = struct.Struct(">I")
+NICE = 5  # the worker's priority below the app's (POSIX nice)
 
 RegionReport = Callable[[str, list[DiscoveredInstance], RegionFailure | None], None]
 
@@ -248,6 +249,8 @@ class DiscoveryWorker:
 def serve() -> int:
     """``vouch-desktop discovery-worker``: answers requests on stdin until it closes."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if hasattr(os, "nice"):  # background work: where the CPU is short, the app's UI thread goes first
+        os.nice(NICE)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the frames
     from vouch_desktop.core.aws.discovery import InstanceDiscovery

@@ -4,6 +4,7 @@ when one cannot connect; connect, save as a profile, SSH, in one click."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -11,6 +12,7 @@ from PySide6.QtGui import QCloseEvent, QGuiApplication, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -25,6 +27,7 @@ from vouch_desktop.ui.windows.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
+ROWS_BUDGET = 0.010  # seconds of row-making before the event loop gets its turn (the UI's longest stall)
 
 
 class InstanceBrowser(QWidget):
@@ -97,6 +100,10 @@ class InstanceBrowser(QWidget):
         super().closeEvent(event)
 
     def set_loading(self, loading: bool) -> None:
+        # while rows pour in, the columns keep their widths: measuring them to the contents after every slice
+        # of rows took 20-40 ms of the UI thread each time; they are fitted once the list is complete
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Interactive if loading else QHeaderView.ResizeMode.ResizeToContents)
         self.progress.setVisible(loading)
         self.refresh_button.setEnabled(not loading)
         if loading:
@@ -140,9 +147,9 @@ class InstanceBrowser(QWidget):
         self._finish(result)
 
     async def show_region(self, region: str, instances: list[DiscoveredInstance], failure: RegionFailure | None,
-                          chunk: int = 200) -> None:
+                          budget: float = ROWS_BUDGET) -> None:
         """One region's instances as soon as it is done, while others still load: its earlier rows are
-        replaced, a chunk at a time; a failure joins the others above the table."""
+        replaced, ``budget`` seconds of rows at a time; a failure joins the others above the table."""
         self._greyed = self.palette().placeholderText()
         self.table.setSortingEnabled(False)
         for row in reversed(range(self.model.rowCount())):
@@ -153,10 +160,7 @@ class InstanceBrowser(QWidget):
         failures = "; ".join(f"{f.region}: {f.message}" for f in self._failures.values() if f is not None)
         self.errors_label.setText(failures)
         self.errors_label.setVisible(bool(failures))
-        for start in range(0, len(instances), chunk):
-            for instance in instances[start:start + chunk]:
-                self.model.appendRow(self._row(instance))
-            await asyncio.sleep(0)
+        await self._append_rows(instances, budget)
 
     def finish_regions(self, result: DiscoveryResult) -> None:
         """After ``show_region`` for every region: the whole result, without building its rows again."""
@@ -168,14 +172,21 @@ class InstanceBrowser(QWidget):
                 self.model.removeRow(row)
         self._finish(result)
 
-    async def show_result(self, result: DiscoveryResult, chunk: int = 200) -> None:
-        """Like set_result, a chunk of rows at a time, so thousands of instances never freeze the UI."""
+    async def show_result(self, result: DiscoveryResult, budget: float = ROWS_BUDGET) -> None:
+        """Like set_result, ``budget`` seconds of rows at a time, so thousands of instances never freeze the UI."""
         self._begin(result)
-        for start in range(0, len(result.instances), chunk):
-            for instance in result.instances[start:start + chunk]:
-                self.model.appendRow(self._row(instance))
-            await asyncio.sleep(0)
+        await self._append_rows(result.instances, budget)
         self._finish(result)
+
+    async def _append_rows(self, instances: list[DiscoveredInstance], budget: float) -> None:
+        """Rows for as long as ``budget`` allows, then the event loop's turn (input, painting), and on: a
+        slice's cost depends on the machine and its load, so it is timed rather than counted."""
+        deadline = time.monotonic() + budget
+        for instance in instances:
+            self.model.appendRow(self._row(instance))
+            if time.monotonic() >= deadline:
+                await asyncio.sleep(0)
+                deadline = time.monotonic() + budget
 
     def _show_age(self) -> None:
         if self.result is not None:
