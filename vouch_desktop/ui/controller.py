@@ -25,13 +25,15 @@ from vouch_desktop.core.connect.connector import Connector
 from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalLauncher, parse, registry
+from vouch_desktop.core.connect.terminals import choices as terminal_choices
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.storage.settings import Settings, SettingsStore
 from vouch_desktop.core.system.autostart import Autostart, launch_command
+from vouch_desktop.core.system.detached import launch_detached
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.system.processes import ProcessRegistry, launch_detached
+from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, connection_string
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.login import VouchLogin
@@ -369,9 +371,7 @@ class Controller:
         await self.s.connector.connect(profile, self.s.settings, self._choose)
 
     async def _open_terminal(self, command: list[str], title: str, values: dict[str, str]) -> None:
-        settings = self.s.settings
-        plan = TerminalLauncher(settings.terminal, settings.terminal_template).plan(command, title, values)
-        await asyncio.to_thread(launch_detached, plan.argv)
+        await self._open_terminal_with(self.s.settings, command, title, values)
 
     def open_ssh(self, instance: DiscoveredInstance) -> None:
         if not self.s.ssh_config.status().routed:
@@ -510,8 +510,11 @@ class Controller:
         self._show(HistoryWindow(self.s.history, self.s.paths.log_dir))
 
     def show_settings(self) -> None:
+        automatic = TerminalLauncher().automatic()
         self._show(SettingsWindow(self.s.settings, profiles=available_profiles(), terminals=registry(),
-                                  save=self.apply_settings, test_terminal=self.test_terminal))
+                                  save=self.apply_settings, test_terminal=self.test_terminal,
+                                  installed={spec.id for spec, found in terminal_choices() if found},
+                                  automatic=f"{automatic.spec.name}: {automatic.reason}" if automatic else ""))
 
     def apply_settings(self, new: Settings) -> None:
         errors = new.validate()
@@ -537,10 +540,13 @@ class Controller:
         logging.getLogger().setLevel(new.log_level)
 
     def test_terminal(self, settings: Settings) -> None:
-        launcher = TerminalLauncher(settings.terminal, settings.terminal_template)
         command = ["sh", "-c", "echo 'Vouch Desktop: this terminal works.'; sleep 5"]
-        try:
-            plan = launcher.plan(command, "Vouch Desktop terminal test")
-            launch_detached(plan.argv)
-        except VouchDesktopError as exc:
-            show_error(None, "Test terminal")(exc)
+        spawn(self._open_terminal_with(settings, command, "Vouch Desktop terminal test"), what="test terminal",
+              on_error=show_error(None, "Test terminal"))
+
+    @staticmethod
+    async def _open_terminal_with(settings: Settings, command: list[str], title: str,
+                                  values: dict[str, str] | None = None) -> None:
+        plan = TerminalLauncher(settings.terminal, settings.terminal_template,
+                                hold_on_error=settings.keep_open_on_error).plan(command, title, values)
+        await asyncio.to_thread(launch_detached, plan.argv, name=plan.terminal)

@@ -17,7 +17,7 @@ from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile
 from vouch_desktop.core.storage.settings import Settings
 from vouch_desktop.core.storage.validation import is_tag_filter
-from vouch_desktop.core.system.processes import launch_detached
+from vouch_desktop.core.system.detached import launch_detached
 from vouch_desktop.core.vouch.client import VouchClient
 
 Chooser = Callable[[InstanceProfile, list[DiscoveredInstance]], Awaitable[DiscoveredInstance | None]]
@@ -30,6 +30,7 @@ class Connection:
     aws_profile: str
     title: str
     terminal_argv: list[str]
+    terminal: str = ""  # the terminal's name, for messages
 
 
 class Connector:
@@ -59,16 +60,24 @@ class Connector:
                                     detail="\n".join(f"{b.name}: {b.message}" for b in blockers))
         request = SessionRequest(target, profile.region, aws_profile, profile.document, profile.parameters)
         title = f"{profile.name} ({target}) · SSM" if profile.name != target else f"{target} · SSM"
-        argv = TerminalLauncher(settings.terminal, settings.terminal_template).plan(
+        plan = TerminalLauncher(settings.terminal, settings.terminal_template,
+                                hold_on_error=settings.keep_open_on_error).plan(
             session_command(request, tools), title,
-            {"target": target, "region": profile.region, "profile": aws_profile}).argv
-        return Connection(target, profile.region, aws_profile, title, argv)
+            {"target": target, "region": profile.region, "profile": aws_profile})
+        return Connection(target, profile.region, aws_profile, title, plan.argv, plan.terminal)
 
     async def connect(self, profile: InstanceProfile, settings: Settings, choose: Chooser) -> Connection | None:
         connection = await self.plan(profile, settings, choose)
         if connection is None:
             return None
-        await asyncio.to_thread(launch_detached, connection.terminal_argv)
-        self.history.add("connect", profile=profile.name if profile.name != connection.target else "",
-                         target=connection.target, region=connection.region)
+        name = profile.name if profile.name != connection.target else ""
+        try:
+            # watches the terminal's first seconds: one that dies at once is a failure, told with its own words
+            await asyncio.to_thread(launch_detached, connection.terminal_argv, name=connection.terminal)
+        except VouchDesktopError as exc:
+            self.history.add("connect_failure", profile=name, target=connection.target, region=connection.region,
+                             message=exc.message)
+            raise
+        self.history.add("connect", profile=name, target=connection.target, region=connection.region)
         return connection
+

@@ -16,7 +16,7 @@ from pathlib import Path
 from vouch_desktop.core.storage.atomic import atomic_write_text
 
 log = logging.getLogger(__name__)
-KINDS = ("connect", "login", "logout", "tunnel_start", "tunnel_stop", "tunnel_reconnect", "tunnel_failure")
+KINDS = ("connect", "connect_failure", "login", "logout", "tunnel_start", "tunnel_stop", "tunnel_reconnect", "tunnel_failure")
 FIELDS = ("profile", "target", "region", "message", "local_port")
 
 
