@@ -386,6 +386,18 @@ def test_a_missing_program_and_a_quick_success_are_told_apart(tmp_path):
     assert time.monotonic() - started < 2.0
 
 
+def test_programs_started_from_the_frozen_app_get_the_users_environment_back():
+    from vouch_desktop.core.system.detached import outside_environment
+
+    bundle = "/opt/vouch-desktop/_internal"
+    frozen = {"LD_LIBRARY_PATH": bundle, "LD_LIBRARY_PATH_ORIG": "/usr/local/lib", "HOME": "/home/u",
+              "QT_PLUGIN_PATH": f"{bundle}/PySide6/Qt/plugins", "PATH": "/usr/bin"}
+    assert outside_environment(frozen, bundle) == {"LD_LIBRARY_PATH": "/usr/local/lib", "HOME": "/home/u",
+                                                   "PATH": "/usr/bin"}
+    assert outside_environment({"LD_LIBRARY_PATH": bundle}, bundle) == {}
+    assert outside_environment(frozen, None if not getattr(sys, "frozen", False) else "") == frozen
+
+
 @pytest.mark.desktop
 def test_real_xterm_runs_the_command(tmp_path):
     marker = tmp_path / "ran"

@@ -86,9 +86,28 @@ def _start_on_windows(request: dict[str, Any]) -> dict[str, Any]:
     return _start_and_watch(request, creationflags=flags)
 
 
+def outside_environment(env: Mapping[str, str], bundle: str | None = None) -> dict[str, str]:
+    """The environment for a program outside the frozen app: PyInstaller's bootloader points
+    LD_LIBRARY_PATH (keeping the user's as LD_LIBRARY_PATH_ORIG) and Qt's plugin path at the bundle,
+    which would make a terminal load the app's own copies of its libraries and plugins."""
+    bundle = bundle if bundle is not None else getattr(sys, "_MEIPASS", None)
+    if not bundle:
+        return dict(env)
+    cleaned = {}
+    for name, value in env.items():
+        if name.endswith("_ORIG"):
+            continue
+        original = env.get(f"{name}_ORIG")
+        if original is not None:
+            cleaned[name] = original
+        elif bundle not in value:
+            cleaned[name] = value
+    return cleaned
+
+
 def _start_and_watch(request: dict[str, Any], **popen_kwargs: Any) -> dict[str, Any]:
     """Start the program with its stderr in an unlinked temporary file, wait up to ``watch`` s, report."""
-    env = request.get("env")
+    env = outside_environment(request.get("env") or os.environ)
     with tempfile.TemporaryFile() as stderr:
         try:
             program = subprocess.Popen(list(request["argv"]), env=env, stdin=subprocess.DEVNULL,
