@@ -411,3 +411,30 @@ def test_real_xterm_runs_the_command(tmp_path):
     deadline = time.monotonic() + 10
     while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+def test_a_terminal_that_dies_at_once_is_a_failed_connect_in_history(tmp_path, monkeypatch):
+    import asyncio
+
+    from vouch_desktop.core.connect.connector import Connection, Connector
+    from vouch_desktop.core.storage.history import History
+    from vouch_desktop.core.storage.profiles import InstanceProfile
+    from vouch_desktop.core.storage.settings import Settings
+    from vouch_desktop.core.system.detached import ExitedAtOnce
+
+    history = History(tmp_path / "history.jsonl")
+    connector = Connector(None, None, None, history)  # type: ignore[arg-type]  # plan() is replaced below
+    dying = ["sh", "-c", "echo '# Error constructing proxy for org.gnome.Terminal' >&2; exit 1"]
+
+    async def plan(profile, settings, choose):
+        return Connection("i-0123456789abcdef0", "eu-west-1", "vouch", "web-1", dying, "GNOME Terminal")
+
+    monkeypatch.setattr(connector, "plan", plan)
+    profile = InstanceProfile("web-1", "i-0123456789abcdef0", "eu-west-1")
+    with pytest.raises(ExitedAtOnce) as err:
+        asyncio.run(connector.connect(profile, Settings(), None))  # type: ignore[arg-type]
+    assert err.value.message == ("GNOME Terminal closed at once (exit code 1): # Error constructing proxy for "
+                                 "org.gnome.Terminal")
+    [entry] = history.recent()
+    assert (entry.kind, entry.profile, entry.message) == ("connect_failure", "web-1", err.value.message)
+    assert history.recent_connections() == []  # not offered as a "Recent" connection
