@@ -89,13 +89,14 @@ def _start_on_windows(request: dict[str, Any]) -> dict[str, Any]:
 def outside_environment(env: Mapping[str, str], bundle: str | None = None) -> dict[str, str]:
     """The environment for a program outside the frozen app: PyInstaller's bootloader points
     LD_LIBRARY_PATH (keeping the user's as LD_LIBRARY_PATH_ORIG) and Qt's plugin path at the bundle,
-    which would make a terminal load the app's own copies of its libraries and plugins."""
+    which would make a terminal load the app's own copies of its libraries and plugins, and leaves
+    notes for itself (_PYI_*) that another start of the app must not take for its own."""
     bundle = bundle if bundle is not None else getattr(sys, "_MEIPASS", None)
     if not bundle:
         return dict(env)
     cleaned = {}
     for name, value in env.items():
-        if name.endswith("_ORIG"):
+        if name.endswith("_ORIG") or name.startswith(("_PYI_", "_MEI")):  # the bootloader's own notes
             continue
         original = env.get(f"{name}_ORIG")
         if original is not None:
