@@ -27,6 +27,7 @@ import pytest
 from tests.fixtures.processes import MARK_VARIABLE
 from vouch_desktop.core.connect.terminals import TerminalLauncher, registry
 from vouch_desktop.core.connect.terminals.carrier import HOLD_PROMPT
+from vouch_desktop.core.connect.terminals.linux import konsole_title
 from vouch_desktop.core.system.detached import launch_detached
 
 pytestmark = pytest.mark.desktop
@@ -138,6 +139,27 @@ def close_windows(process_watch, folder: Path) -> None:
                 continue
 
 
+# what a window shows for a title: Konsole, Xfce Terminal and GNOME Terminal get look-alikes for the
+# characters they would take as settings or %-codes, or cut the title at; GNOME Console (GTK 4) names its
+# window only in _NET_WM_NAME, and foot is on Wayland
+SHOWN = {"konsole": konsole_title, "xfce4-terminal": lambda t: t.replace("%", "\uff05"),
+         "gnome-terminal": lambda t: t.replace(";", "\uff1b")}
+UNSEEN = ("kgx", "foot")
+
+
+def window_names() -> str:
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, timeout=30).stdout
+    return tree.decode("utf-8", "replace")
+
+
+def wait_for_title(terminal_id: str, title: str, timeout: float = 10) -> None:
+    visible = SHOWN.get(terminal_id, lambda t: t)(title.split(" \u00e9")[0])  # xterm names windows in Latin-1
+    deadline = time.monotonic() + timeout
+    while visible not in window_names():
+        assert time.monotonic() < deadline, f"no window titled {visible!r}:\n{window_names()}"
+        time.sleep(0.2)
+
+
 def wait_for(path: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists() and time.monotonic() < deadline:
@@ -153,8 +175,9 @@ def test_a_real_terminal_gets_the_exact_argv_and_runs_nothing_else(terminal_id, 
     env = dict(os.environ, **{MARK_VARIABLE: process_watch.mark})
     if terminal_id == "foot":
         env.update(request.getfixturevalue("wayland"))
-    folder = tmp_path / "work"
-    folder.mkdir()
+    # a short folder: the hostile title names it, and some terminals cut long titles
+    folder = Path(tempfile.mkdtemp(prefix="vt-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
     (folder / "injected").mkdir()
     recorder = tmp_path / "record_argv.py"
     recorder.write_text(RECORDER)
@@ -169,6 +192,8 @@ def test_a_real_terminal_gets_the_exact_argv_and_runs_nothing_else(terminal_id, 
         seen = json.loads(out.read_text(encoding="utf-8"))
         assert seen["argv"] == args  # byte for byte, every argument on its own
         assert seen["pwned"] is None and seen["cwd"] != str(folder / "injected")
+        if terminal_id not in UNSEEN and plan.argv[0] not in UNSEEN:
+            wait_for_title(terminal_id if terminal_id != "x-terminal-emulator" else plan.argv[0], hostile_title(folder))
         time.sleep(0.5)  # anything a title or argument might have started has had time to run
         assert sorted(p.name for p in folder.iterdir()) == ["argv.json", "injected"]
     finally:

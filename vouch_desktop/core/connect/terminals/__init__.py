@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vouch_desktop.core.connect.terminals import choice, linux, macos, windows
-from vouch_desktop.core.connect.terminals.carrier import Carried, carrier_command
+from vouch_desktop.core.connect.terminals.carrier import Carried, carrier_command, printable
 from vouch_desktop.core.connect.terminals.choice import Choice, installed
 from vouch_desktop.core.connect.terminals.spec import TerminalSpec
 from vouch_desktop.core.connect.terminals.template import expand, parse, warnings
@@ -80,6 +80,7 @@ class TerminalLauncher:
         return automatic.spec
 
     def plan(self, command: list[str], title: str, values: dict[str, str] | None = None) -> LaunchPlan:
+        title = printable(title)  # a title comes from names others choose: no escape sequence, no line break
         if self.terminal_id == CUSTOM:
             if self.hold_on_error:
                 command = carrier_command(Carried(list(command), "", True))

@@ -23,25 +23,36 @@ def _konsole(command: list[str], title: str) -> list[str]:
     return ["konsole", "--nofork", *titled, "-e", *command]
 
 
+def _gnome_terminal(command: list[str], title: str) -> list[str]:
+    # GNOME Terminal shows a title only up to its first ';' (seen with 3.46): a look-alike keeps it whole
+    return ["gnome-terminal", "--title=" + title.replace(";", "\uff1b"), "--wait", "--", *command]
+
+
+def _xfce4_terminal(command: list[str], title: str) -> list[str]:
+    # Xfce Terminal fills %-codes into titles (%d: the folder): a title's own % becomes a look-alike
+    return ["xfce4-terminal", "--title=" + title.replace("%", "\uff05"), "-x", *command]
+
+
 def _qterminal(command: list[str], title: str) -> list[str]:
     return ["qterminal", "-e", qprocess_join(command)]
 
 
 TERMINALS: list[TerminalSpec] = [
-    argv_terminal("gnome-terminal", "GNOME Terminal", "gnome-terminal", ["--wait", "--"], ["--title={title}"],
-                  aliases=("gnome-terminal.wrapper",)),
+    TerminalSpec("gnome-terminal", "GNOME Terminal", "gnome-terminal", _gnome_terminal,
+                 aliases=("gnome-terminal.wrapper",)),
     argv_terminal("kgx", "GNOME Console", "kgx", ["--"], ["--title={title}"], aliases=("gnome-console",)),
     string_terminal("ptyxis", "Ptyxis", "ptyxis", ["--new-window", "-x"], ["--title={title}"]),
     # Konsole expands $VARIABLES in the command and drops some arguments: the carrier keeps them literal
     TerminalSpec("konsole", "Konsole", "konsole", _konsole, literal_args=False),
-    argv_terminal("xfce4-terminal", "Xfce Terminal", "xfce4-terminal", ["-x"], ["--title={title}"],
-                  aliases=("xfce4-terminal.wrapper",)),
+    TerminalSpec("xfce4-terminal", "Xfce Terminal", "xfce4-terminal", _xfce4_terminal,
+                 aliases=("xfce4-terminal.wrapper",)),
     argv_terminal("mate-terminal", "MATE Terminal", "mate-terminal", ["-x"], ["--title={title}"],
                   aliases=("mate-terminal.wrapper",)),
     string_terminal("lxterminal", "LXTerminal", "lxterminal", ["-e"], ["--title={title}"]),
     # QTerminal splits one string its own way and has no title option: the carrier, in one plain word
     TerminalSpec("qterminal", "QTerminal", "qterminal", _qterminal, literal_args=False, sets_title=False),
-    string_terminal("tilix", "Tilix", "tilix", ["-e"], ["--title={title}"], aliases=("tilix.wrapper",)),
+    # Tilix shows its own title format, not --title: the carrier sets the terminal's title by escape sequence
+    string_terminal("tilix", "Tilix", "tilix", ["-e"], aliases=("tilix.wrapper",)),
     # Terminator's -x stops at "--" and its parser rejects what follows: the carrier
     argv_terminal("terminator", "Terminator", "terminator", ["-x"], ["--title={title}"], literal_args=False),
     argv_terminal("alacritty", "Alacritty", "alacritty", ["-e"], ["--title={title}"]),
