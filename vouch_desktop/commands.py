@@ -7,12 +7,17 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vouch_desktop.cli import EXIT_FAILED, EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNKNOWN
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, UnknownProfile
+from vouch_desktop.core.storage.store import StoreProblem
 from vouch_desktop.core.system.ipc_client import NotRunning, send_request
 from vouch_desktop.core.system.paths import AppPaths
+
+if TYPE_CHECKING:
+    from vouch_desktop.core.storage.settings import Settings
 
 
 def say(text: str) -> None:
@@ -24,6 +29,12 @@ def fail(error: VouchDesktopError, code: int = EXIT_FAILED) -> int:
     if error.advice:
         print(f"  {error.advice}", file=sys.stderr)
     return code
+
+
+def report(problems: list[StoreProblem]) -> None:
+    """What was wrong with the app's files (each names its file), on stderr: the command goes on."""
+    for problem in problems:
+        print(f"vouch-desktop: {problem.user_text()}", file=sys.stderr)
 
 
 def print_tunnels(tunnels: list[dict]) -> None:
@@ -63,18 +74,23 @@ class Commands:
 
     def book(self) -> ProfileBook:
         book = ProfileBook(self.paths)
-        for problem in book.load():
-            print(f"vouch-desktop: {problem.user_text()}", file=sys.stderr)
+        report(book.load())
         return book
+
+    def settings(self) -> Settings:
+        from vouch_desktop.core.storage.settings import SettingsStore
+
+        settings, problems = SettingsStore(self.paths).load()
+        report(problems)
+        return settings
 
     def status(self) -> int:
         answer = self.ask_or_none("status")
         if answer is None:
-            from vouch_desktop.core.storage.settings import SettingsStore
             from vouch_desktop.core.vouch.client import VouchClient
             from vouch_desktop.core.vouch.session_state import evaluate
 
-            settings = SettingsStore(self.paths).load()[0]
+            settings = self.settings()
             vouch_status = asyncio.run(VouchClient(settings.vouch_path or None).status())
             snapshot = evaluate(vouch_status, vouch_status.read_at, settings.notify_lead_minutes * 60)
             say(snapshot.headline)
@@ -94,10 +110,9 @@ class Commands:
         from vouch_desktop.core.aws.sessions import AwsSessions
         from vouch_desktop.core.connect.connector import Connector
         from vouch_desktop.core.storage.history import History
-        from vouch_desktop.core.storage.settings import SettingsStore
         from vouch_desktop.core.vouch.client import VouchClient
 
-        settings = SettingsStore(self.paths).load()[0]
+        settings = self.settings()
         profile = self.book().require(name, InstanceProfile)
 
         async def first_match(_profile, matches):
@@ -139,6 +154,9 @@ class Commands:
             return EXIT_OK
         plan = plan_import(book, Path(file))
         say(plan.preview())
+        if plan.invalid:
+            say("Nothing was imported.")
+            return EXIT_FAILED
         if not apply:
             say("Nothing changed yet: add --apply to import" +
                 (f" (conflicting ones: --on-conflict {on_conflict})." if plan.conflicts else "."))

@@ -32,8 +32,9 @@ def test_demo_inventory_is_discovered_across_regions(aws_env, fake_aws):
 
 def test_many_instances_are_paginated(aws_env, fake_aws):
     ec2 = fake_aws.client("ec2", "eu-west-1")
+    tags = [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]
     ec2.run_instances(ImageId="ami-12345678", MinCount=120, MaxCount=120,
-                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]}])
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
     result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, ["eu-west-1"]))
     assert len(result.instances) == 120 and all(i.connectable for i in result.instances)
     assert fake_aws.calls.count("DescribeInstanceInformation") >= 3  # 50 per page
@@ -54,8 +55,8 @@ def test_odd_data_does_not_crash_the_join(cut_down):
     if cut_down:  # as discovery keeps each page: only the fields the join reads
         reservations = [slim(r) for r in reservations]
         assert reservations[0]["Instances"][1] == {"InstanceId": "i-2"}
-    odd = join_region("eu-west-1", [{"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"},
-                                    {"no": "id"}], reservations)
+    on_prem = {"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"}
+    odd = join_region("eu-west-1", [on_prem, {"no": "id"}], reservations)
     assert [(i.instance_id, i.name) for i in odd] == [("mi-0123456789abcdef0", "on-prem"), ("i-2", "")]
 
 

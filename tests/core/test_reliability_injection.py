@@ -32,7 +32,8 @@ HOSTILE = st.one_of(
     st.text(max_size=40),
     st.sampled_from(NASTY),
     st.builds(lambda good, bad: good + bad,
-              st.sampled_from(["vouch", "i-0123456789abcdef0", "eu-west-1", "db.example.com", "10.0.0.1", "fe80::1%eth0"]),
+              st.sampled_from(["vouch", "i-0123456789abcdef0", "eu-west-1", "db.example.com", "10.0.0.1",
+                               "fe80::1%eth0"]),
               st.sampled_from(["\n", " ", "\t", "; id", "\x00", "\r\n-x", " --debug"])),
 )
 CHECKS = {"aws_profile": check_aws_profile, "target": check_target, "region": check_region, "remote_host": check_host}

@@ -238,7 +238,8 @@ def test_built_in_tunnel_reconnects_when_the_agent_drops_the_socket(tunnel_world
 def test_access_denied_fails_for_good_and_target_not_connected_gives_up(tunnel_world):
     fake_aws, target, plugin = tunnel_world
     fake_aws.deny_start_session(target)
-    offline = fake_aws.client("ec2").run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    launched = fake_aws.client("ec2").run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)
+    offline = launched["Instances"][0]["InstanceId"]
 
     async def scenario():
         manager, events = make_manager(plugin)

@@ -90,5 +90,5 @@ def test_a_damaged_settings_file_is_reported_at_start(isolated_home, tmp_path):
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
     assert result.returncode == 0, result.stderr
-    assert "settings file" in result.stderr and "was damaged" in result.stderr and "A copy was kept at" in result.stderr
+    assert "settings file" in result.stderr and "is damaged" in result.stderr and "A copy was kept at" in result.stderr
     assert [p.name.startswith("settings.json.corrupt-") for p in settings.parent.iterdir()] == [True]

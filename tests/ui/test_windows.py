@@ -103,8 +103,10 @@ def test_instance_browser_filters_greys_and_acts(qtbot):
     browser = InstanceBrowser(refresh=lambda: None, connect=connected.append, save_profile=saved.append,
                               open_ssh=lambda i: None, ssh_user=lambda i: "ec2-user")
     qtbot.addWidget(browser)
-    web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True, "Online")
-    stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True, ping_status="ConnectionLost")
+    web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True,
+                             "Online")
+    stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True,
+                                 ping_status="ConnectionLost")
     browser.set_result(DiscoveryResult("p", ["eu-west-1", "us-east-1"], [web, stopped],
                                        [RegionFailure("ap-south-1", "AWS denied access")], datetime.now(UTC)))
     assert browser.proxy.rowCount() == 2 and "ap-south-1: AWS denied access" in browser.errors_label.text()

@@ -51,7 +51,8 @@ def test_fake_cli_credential_and_exit_codes(fake_vouch):
     fake_vouch.configure(exit_code=0)
     assert cli(fake_vouch, "logout").returncode == 0
     assert json.loads(cli(fake_vouch, "status", "--json").stdout)["authenticated"] is False
-    assert cli(fake_vouch, "status", env={k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}).returncode == 6
+    no_state_dir = {k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}
+    assert cli(fake_vouch, "status", env=no_state_dir).returncode == 6
 
 
 def test_fake_cli_login_needs_a_terminal(fake_vouch):
@@ -74,8 +75,8 @@ def test_client_reads_status_and_computes_absolute_expiry(fake_vouch):
     assert status(VouchClient(fake_vouch.path)).authenticated is False
 
 
-@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey), (4, VouchNetworkError),
-                                         (5, VouchPermissionError), (6, VouchConfigError)])
+@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey),
+                                         (4, VouchNetworkError), (5, VouchPermissionError), (6, VouchConfigError)])
 def test_every_exit_code_has_its_error(fake_vouch, code, error):
     fake_vouch.configure(exit_code=code)
     client = VouchClient(fake_vouch.path)

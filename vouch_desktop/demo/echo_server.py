@@ -28,7 +28,9 @@ class _Server(socketserver.ThreadingTCPServer):
 class EchoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = _Server((host, port), _EchoHandler)
-        self.host, self.port = self._server.server_address[:2]
+        self.host: str
+        self.port: int
+        self.host, self.port = self._server.socket.getsockname()[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name="echo", daemon=True)
 
     @property

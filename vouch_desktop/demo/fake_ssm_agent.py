@@ -18,8 +18,9 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.tunnels.datachannel.channel import DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (
@@ -33,6 +34,9 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
 )
 from vouch_desktop.core.tunnels.datachannel.port_forwarding import MULTIPLEXING_AFTER, first_to_finish, version_tuple
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
+
+if TYPE_CHECKING:
+    from websockets.asyncio.server import Server
 
 log = logging.getLogger(__name__)
 DEFAULT_AGENT_VERSION = "3.3.1142.0"
@@ -84,7 +88,7 @@ class FaultyLink:
             held, self._held = self._held, None
             await self.ws.send(held)
 
-    async def __aiter__(self):
+    async def __aiter__(self) -> AsyncIterator[bytes | str]:
         async for frame in self.ws:
             sequence = _stream_sequence(frame, INPUT_STREAM)
             if sequence in self.faults.ignore_input:
@@ -94,7 +98,8 @@ class FaultyLink:
 
 
 class FakeSsmAgent:
-    def __init__(self, lookup: Callable[[str], AgentTarget | None], on_terminate: Callable[[str], None] = lambda _: None,
+    def __init__(self, lookup: Callable[[str], AgentTarget | None],
+                 on_terminate: Callable[[str], None] = lambda _: None,
                  *, host: str = "127.0.0.1", version: str = DEFAULT_AGENT_VERSION) -> None:
         self.lookup = lookup
         self.on_terminate = on_terminate
@@ -105,7 +110,7 @@ class FakeSsmAgent:
         self.streams_forwarded = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._server = None
+        self._server: Server | None = None
         self._sessions: dict[str, set[_AgentSide]] = {}
 
     # ---- life cycle (the agent runs its own event loop in a thread)
@@ -113,19 +118,20 @@ class FakeSsmAgent:
         if self._thread is not None:
             return self
         ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
 
         async def serve() -> None:
             from websockets.asyncio.server import serve as websocket_serve
 
-            self._server = await websocket_serve(self._handle, self.host, 0, compression=None, max_size=2 ** 22)
-            self.port = self._server.sockets[0].getsockname()[1]
+            self._server = server = await websocket_serve(self._handle, self.host, 0, compression=None,
+                                                          max_size=2 ** 22)
+            self.port = server.sockets[0].getsockname()[1]
             ready.set()
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(serve())
+            loop.run_forever()
 
         self._thread = threading.Thread(target=run, name="fake-ssm-agent", daemon=True)
         self._thread.start()
@@ -142,9 +148,12 @@ class FakeSsmAgent:
         self._loop = self._thread = None
 
     async def _shutdown(self) -> None:
-        self._server.close()
+        server = self._server
+        if server is not None:  # None if serving never started
+            server.close()
         await self._close_sessions(list(self._sessions), "the agent stopped")
-        await self._server.wait_closed()
+        if server is not None:
+            await server.wait_closed()
 
     def url_for(self, session_id: str) -> str:
         return f"ws://{self.host}:{self.port}/v1/data-channel/{session_id}?role=publish_subscribe"

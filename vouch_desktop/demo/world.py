@@ -52,7 +52,7 @@ class DemoWorld:
         self.fake_aws.start()
         self.fake_aws.reset()  # moto's state is global to the process: start from an empty world
         self.inventory = seed_demo_world(self.fake_aws)
-        for region, host, port in self.inventory.db_endpoints:
+        for _region, host, port in self.inventory.db_endpoints:
             server = EchoServer().start()
             self.databases.append(server)
             self.fake_aws.add_route(host, port, server.address)

@@ -83,7 +83,8 @@ def run_gui(args: argparse.Namespace) -> int:
             world = stack.enter_context(DemoWorld(with_plugin=not args.demo_without_plugin))
             os.environ.update(world.env)
         paths = AppPaths.default().ensure()
-        loaded_settings = SettingsStore(paths).load()
+        settings_store = SettingsStore(paths)
+        loaded_settings = settings_store.load()
         configure_logging(paths.log_file, args.log_level or loaded_settings[0].log_level)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")
@@ -100,7 +101,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
         from vouch_desktop.ui.composition import VouchDesktop
 
-        desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings)
+        desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings,
+                               settings_store=settings_store)
 
         async def main() -> int:
             quit_on_signals(asyncio.get_running_loop(), desktop.request_quit)

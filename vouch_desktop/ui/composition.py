@@ -45,15 +45,17 @@ class VouchDesktop:
     """Owns the running app: builds the core services (the one place that does), then runs."""
 
     def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo=None,
-                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None) -> None:
+                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None,
+                 settings_store: SettingsStore | None = None) -> None:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
         self.ready = asyncio.Event()  # set once the tray shows the real state and commands are served
         app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
-        settings_store = SettingsStore(paths)
         # start-up read them already (for the log level): a second read would not see, nor report,
-        # a damaged file the first one moved aside
+        # a damaged file the first one moved aside; the store that read them knows what it still owes
+        # the file before saving over it (a backup it could not make yet)
+        settings_store = settings_store or SettingsStore(paths)
         settings, problems = loaded_settings or settings_store.load()
         if demo is not None:
             from vouch_desktop.ui import demo_menu  # the demo world needs moto: only loaded for --demo
@@ -63,10 +65,11 @@ class VouchDesktop:
         problems += profiles.load()
         if demo is not None and not profiles.instances and not profiles.tunnels:
             demo_menu.seed_demo_profiles(profiles, demo)
+        history = History(paths.history_file)
+        problems += history.check()
         self.problems = problems
         aws = AwsSessions()
         processes = ProcessRegistry()
-        history = History(paths.history_file)
         vouch = VouchClient(settings.vouch_path or None)
         discovery = InstanceDiscovery(aws)
         tray = tray or TrayIcon()

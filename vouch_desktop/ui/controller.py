@@ -385,15 +385,17 @@ class Controller:
 
     def setup_ssh(self) -> None:
         path = self.s.ssh_config.path
+        warning = self.s.ssh_config.status().warning  # lines that would shadow ours: said before anything changes
         answer = QMessageBox.question(
             None, "SSH over SSM", f"Add a 'Host i-* mi-*' block to {path} so that ssh reaches instances through "
-                                  f"Systems Manager (profile '{self.s.settings.aws_profile}')?\nA backup is made first.")
+                                  f"Systems Manager (profile '{self.s.settings.aws_profile}')?\nA backup is made first."
+                                  + (f"\n\n{warning}" if warning else ""))
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             backup = self.s.ssh_config.add_block(self.s.settings.aws_profile)
-        except (VouchDesktopError, OSError) as exc:
-            QMessageBox.warning(None, "SSH over SSM", str(getattr(exc, "message", exc)))
+        except VouchDesktopError as exc:  # read-only, unparsable, unreadable: nothing was changed
+            QMessageBox.warning(None, "SSH over SSM", exc.user_text())
             return
         QMessageBox.information(None, "SSH over SSM", f"Added to {path}." + (f"\nBackup: {backup}" if backup else ""))
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
-from vouch_desktop.core.errors import ValidationErrors
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
     REMOTE_HOST_DOCUMENT,
@@ -68,6 +68,10 @@ class FormDialog(QDialog):
             if unplaced:
                 self.general_error.setText("\n".join(unplaced.values()))
                 self.general_error.show()
+            return
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the dialog stays open
+            self.general_error.setText(exc.user_text())
+            self.general_error.show()
             return
         self.accept()
 

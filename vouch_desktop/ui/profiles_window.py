@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
-from vouch_desktop.core.storage.profile_io import apply_import, export_profiles, plan_import
+from vouch_desktop.core.storage.profile_io import ImportPlan, apply_import, export_profiles, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -178,13 +178,24 @@ class ProfilesWindow(QWidget):
     def export_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "vouch-profiles.toml", "TOML files (*.toml)")
         if path:
-            count = export_profiles(self.book, Path(path))
-            QMessageBox.information(self, "Export profiles", f"Wrote {count} profiles to {path}.")
+            try:
+                count = export_profiles(self.book, Path(path))
+            except VouchDesktopError as exc:
+                QMessageBox(QMessageBox.Icon.Warning, "Export profiles", exc.user_text(), parent=self).show()
+                return
+            QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
+                        parent=self).show()
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "TOML files (*.toml)")
         if path:
             self.import_from(Path(path))
+
+    def _apply_import(self, plan: ImportPlan, policy: str) -> None:
+        try:
+            apply_import(self.book, plan, policy)
+        except VouchDesktopError as exc:  # not saved: nothing changed
+            QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.user_text(), parent=self).show()
 
     def import_from(self, path: Path) -> QMessageBox:
         """Shows what would change and lets the user choose what to do with conflicts."""
@@ -194,12 +205,13 @@ class ProfilesWindow(QWidget):
             box = QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.message, parent=self)
             box.show()
             return box
-        box = QMessageBox(QMessageBox.Icon.Question, "Import profiles", plan.preview(), parent=self)
+        icon = QMessageBox.Icon.Warning if plan.invalid else QMessageBox.Icon.Question
+        box = QMessageBox(icon, "Import profiles", plan.preview(), parent=self)
         choices = {"keep": "Import, keep mine", "replace": "Import, replace mine", "rename": "Import both"}
         for policy, label in choices.items():
-            if policy == "keep" or plan.conflicts:
+            if not plan.invalid and (policy == "keep" or plan.conflicts):  # a file with problems: nothing to apply
                 button = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
-                button.clicked.connect(lambda _=False, p=policy: apply_import(self.book, plan, p))
+                button.clicked.connect(lambda _=False, p=policy: self._apply_import(plan, p))
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.show()
         return box

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.connect.terminals import warnings as template_warnings
-from vouch_desktop.core.errors import ValidationErrors
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
-from vouch_desktop.ui.forms import FieldErrors
+from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
 
 
 class SettingsWindow(QDialog):
@@ -118,8 +118,13 @@ class SettingsWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
+        self.general_error = QLabel()  # what belongs to no field: the file could not be saved
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
     def collect(self) -> Settings:
@@ -140,9 +145,17 @@ class SettingsWindow(QDialog):
 
     def try_save(self) -> None:
         self.fields.clear()
+        self.general_error.hide()
         try:
             self._save(self.collect())
         except ValidationErrors as exc:
-            self.fields.show(exc.by_field())
+            unplaced = self.fields.show(exc.by_field())
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.show()
+            return
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the window stays open
+            self.general_error.setText(exc.user_text())
+            self.general_error.show()
             return
         self.accept()

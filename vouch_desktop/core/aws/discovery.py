@@ -121,8 +121,10 @@ def join_region(region: str, information: list[dict], reservations: list[dict]) 
     return sorted(found.values(), key=lambda i: (not i.connectable, i.name.lower() or "~", i.instance_id))
 
 
-async def across_regions(profile: str, regions: list[str], work: Callable[[str], list[T]], what: str,
-                         on_region_done: Callable[[str, int], None] | None = None) -> tuple[list[T], list[RegionFailure]]:
+async def across_regions(
+    profile: str, regions: list[str], work: Callable[[str], list[T]], what: str,
+    on_region_done: Callable[[str, int], None] | None = None,
+) -> tuple[list[T], list[RegionFailure]]:
     """Runs blocking ``work(region)`` for every region at once; a failing region is reported, not fatal."""
 
     async def one(region: str) -> list[T] | RegionFailure:

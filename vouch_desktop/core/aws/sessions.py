@@ -12,6 +12,7 @@ service models it loads are half the app's memory, which an idle tray icon does 
 from __future__ import annotations
 
 import threading
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
@@ -127,7 +128,32 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
         return AwsError(f"AWS refused the request{where}: {code}: {text}", code=code, detail=text)
     if isinstance(exc, BotoCoreError):
         return AwsError(f"The AWS request failed{where}: {exc}", code=type(exc).__name__)
+    if isinstance(exc, OSError) and _from_credential_process(exc):
+        return _credential_program_failure(exc, profile, where)
     return AwsError(f"Unexpected failure{where}: {exc}", code=type(exc).__name__)
+
+
+def _from_credential_process(exc: OSError) -> bool:
+    """Whether botocore raised ``exc`` starting the profile's credential_process program (it does not
+    catch the OSError that starting a missing or non-executable program raises)."""
+    return any(frame.f_code.co_name == "_retrieve_credentials_using" and "botocore" in frame.f_code.co_filename
+               for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def _credential_program_failure(exc: OSError, profile: str, where: str) -> AwsError:
+    program = str(exc.filename) if exc.filename else "its program"
+    if isinstance(exc, FileNotFoundError):
+        problem = f"the program it names, {program}, does not exist"
+    elif isinstance(exc, PermissionError):
+        problem = f"the program it names, {program}, cannot be run (not executable, or a folder)"
+    else:
+        problem = f"its program {program} could not be started ({exc.strerror or exc})"
+    name = f"'{profile}'" if profile else "(the default)"
+    return AwsError(f"The AWS profile {name} gets its credentials from a credential_process, but {problem}{where}.",
+                    advice="Run 'vouch setup aws' again (it writes the profile with where vouch is now), or fix "
+                           "the credential_process line of the profile in your AWS config (~/.aws/config).",
+                    code="CredentialProcessNotFound" if isinstance(exc, FileNotFoundError)
+                    else "CredentialProcessFailed", detail=str(exc))
 
 
 class AwsSessions:

@@ -47,9 +47,16 @@ def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = Tru
     for handler in [h for h in root.handlers if getattr(h, _MARK, False)]:
         root.removeHandler(handler)
         handler.close()
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handlers: list[logging.Handler] = [
-        logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")]
+    handlers: list[logging.Handler] = []
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=5,
+                                                             encoding="utf-8"))
+    except OSError as exc:  # a read-only or damaged log folder: log to stderr only, and say so there
+        stderr = True
+        unwritable = f"cannot write the log file {log_file}: {exc.strerror or exc}"
+    else:
+        unwritable = ""
     if stderr:
         handlers.append(logging.StreamHandler())
     for handler in handlers:
@@ -58,5 +65,7 @@ def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = Tru
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     root.setLevel(level)
+    if unwritable:
+        logging.getLogger(__name__).warning("%s", unwritable)
     logging.getLogger("botocore").setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("urllib3").setLevel(logging.WARNING)

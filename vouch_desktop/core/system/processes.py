@@ -17,8 +17,12 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.errors import ExternalToolError
+
+if TYPE_CHECKING:
+    import psutil
 
 log = logging.getLogger(__name__)
 WINDOWS = sys.platform == "win32"
@@ -45,7 +49,7 @@ def _die_with_parent() -> None:
 
 
 def _group_kwargs() -> dict:
-    if WINDOWS:
+    if sys.platform == "win32":  # spelled out (not WINDOWS) so that type checkers narrow to Windows' API
         import subprocess
 
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
@@ -64,7 +68,7 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)  # the child leads its own group (start_new_session)
 
 
-def _group_members(pgid: int) -> list:
+def _group_members(pgid: int) -> list[psutil.Process]:
     """The processes left in the group, as psutil processes; zombies (such as a leader not reaped yet) aside."""
     if WINDOWS:
         return []
@@ -91,7 +95,7 @@ class ManagedProcess:
         self.process = process
         self.argv = tuple(argv)
         self._registry = registry
-        self._stragglers: list = []  # members of the group seen alive once the leader was reaped
+        self._stragglers: list[psutil.Process] = []  # members of the group seen alive once the leader was reaped
 
     @property
     def pid(self) -> int:
@@ -167,7 +171,7 @@ class ManagedProcess:
             self._forget()
 
 
-def _still_in_group(proc, pgid: int) -> bool:
+def _still_in_group(proc: psutil.Process, pgid: int) -> bool:
     import psutil
 
     try:  # is_running() also compares the start time, so a reused pid is not taken for the member
@@ -193,7 +197,8 @@ class ProcessRegistry:
                 *argv, env=dict(env) if env is not None else None, stdin=stdin, stdout=stdout, stderr=stderr,
                 **_group_kwargs())
         except FileNotFoundError as exc:
-            raise ExternalToolError(f"{argv[0]} was not found.", advice="Check that it is installed and on PATH.") from exc
+            raise ExternalToolError(f"{argv[0]} was not found.",
+                                    advice="Check that it is installed and on PATH.") from exc
         except PermissionError as exc:
             raise ExternalToolError(f"{argv[0]} cannot be run (permission denied).") from exc
         managed = ManagedProcess(process, argv, self)
@@ -220,8 +225,9 @@ class ProcessRegistry:
 async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
               stdin_data: bytes | None = None, registry: ProcessRegistry | None = None) -> CompletedRun:
     """Run a short command to completion; on time-out its whole group is killed and reaped."""
-    process = await (registry or _short_lived).spawn(argv, env=env, stdin=asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL,
-                              stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdin = asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL
+    process = await (registry or _short_lived).spawn(argv, env=env, stdin=stdin,
+                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
     except TimeoutError:

@@ -16,9 +16,9 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vouch_desktop.core.aws.sessions import (
     AccessDenied,
@@ -38,20 +38,41 @@ from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
 
+if TYPE_CHECKING:
+    from vouch_desktop.core.aws.discovery import DiscoveredInstance
+
 log = logging.getLogger(__name__)
 
 
 class TunnelSpec(Protocol):
-    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it)."""
+    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it).
 
-    name: str
-    target: str
-    remote_host: str
-    remote_port: int
-    local_port: int
-    region: str
-    aws_profile: str
-    document: str
+    Read-only properties, so that a frozen dataclass such as TunnelProfile matches.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def remote_host(self) -> str: ...
+
+    @property
+    def remote_port(self) -> int: ...
+
+    @property
+    def local_port(self) -> int: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def aws_profile(self) -> str: ...
+
+    @property
+    def document(self) -> str: ...
 
 
 class TunnelState(enum.Enum):
@@ -272,8 +293,8 @@ class Tunnel:
 class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
-                 resolve_tag_filter: Callable[[str, str, str], asyncio.Future[list]] | None = None,
-                 record: Callable[[str, dict], None] | None = None,
+                 resolve_tag_filter: Callable[[str, str, str], Awaitable[Sequence[DiscoveredInstance]]] | None = None,
+                 record: Callable[[str, dict[str, object]], object] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
                  plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
         self.aws = aws

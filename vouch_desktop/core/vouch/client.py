@@ -105,7 +105,8 @@ def parse_status(text: str, read_at: float) -> VouchStatus:
 
 def _unknown_flag(stderr: str) -> bool:
     text = stderr.lower()
-    return any(s in text for s in ("unexpected argument", "unrecognized", "unknown flag", "found argument", "invalid choice"))
+    return any(s in text for s in ("unexpected argument", "unrecognized", "unknown flag", "found argument",
+                                   "invalid choice"))
 
 
 class VouchClient:
@@ -135,7 +136,8 @@ class VouchClient:
         return result.returncode, result.stdout, result.stderr
 
     async def status(self) -> VouchStatus:
-        candidates = [self._status_args] if self._status_args else [["status", "--format", "json"], ["status", "--json"]]
+        candidates = ([self._status_args] if self._status_args
+                      else [["status", "--format", "json"], ["status", "--json"]])
         for args in candidates:
             read_at = self._wall()
             code, out, err = await self._run(args, "status")

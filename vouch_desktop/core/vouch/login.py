@@ -77,7 +77,9 @@ class VouchLogin:
         finally:
             self._kill()
         if code != 0:
-            text = transcript.decode(errors="replace").replace(pin, "****") if pin else transcript.decode(errors="replace")
+            text = transcript.decode(errors="replace")
+            if pin:
+                text = text.replace(pin, "****")
             errors = [line.strip() for line in text.splitlines() if line.strip()]
             raise error_for(code, "\n".join(errors[-1:]), "login")
         on_progress(LoginStep.DONE)
@@ -95,8 +97,9 @@ class VouchLogin:
             cached[1].close()
             child.async_pw_transport = None
         if child.isalive():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
+            if child.pid is not None:  # always set once spawned (pexpect's types allow None before that)
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
             child.close(force=True)
         elif not child.closed:
             child.close()

@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
@@ -27,6 +29,9 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     open_data_channel_input,
 )
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +70,7 @@ class PortForwardingSession:
         self.connections = 0  # local connections open now
         self.destination_errors = 0  # times the agent could not connect to the destination
         self.channel: DataChannel | None = None
-        self._ws = None
+        self._ws: ClientConnection | None = None
         self._server: asyncio.AbstractServer | None = None
         self._mux: SmuxSession | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -87,7 +92,8 @@ class PortForwardingSession:
             await self._ws.send(open_data_channel_input(self.token, self.client_id, CLIENT_VERSION))
         except Exception as exc:  # OSError, InvalidHandshake, InvalidURI, TimeoutError …
             await self.close(terminate=False)
-            raise ForwardingError(f"Cannot open the Session Manager data channel: {exc or type(exc).__name__}") from None
+            reason = exc or type(exc).__name__
+            raise ForwardingError(f"Cannot open the Session Manager data channel: {reason}") from None
         self.channel = DataChannel(self._ws, outgoing=INPUT_STREAM, incoming=OUTPUT_STREAM, on_message=self._on_message)
         self._run = asyncio.ensure_future(self._run_channel())
         try:
@@ -111,7 +117,8 @@ class PortForwardingSession:
         elif self._run in done:
             raise ForwardingError(f"The data channel closed during the handshake: {self._run.result()}")
         else:
-            raise ForwardingError(f"The SSM agent did not complete the handshake within {self.handshake_timeout:.0f} s.")
+            raise ForwardingError(
+                f"The SSM agent did not complete the handshake within {self.handshake_timeout:.0f} s.")
 
     async def _run_channel(self) -> str:
         assert self.channel is not None
@@ -279,7 +286,7 @@ class PortForwardingSession:
                     await self.channel.send_flag(Flag.DISCONNECT_TO_PORT)
 
 
-async def first_to_finish(*coroutines) -> None:
+async def first_to_finish(*coroutines: Awaitable[object]) -> None:
     """Run both directions of a connection; when one ends, the connection is over: stop the other."""
     tasks = [asyncio.ensure_future(c) for c in coroutines]
     try:
