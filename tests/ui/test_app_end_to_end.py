@@ -184,6 +184,8 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
             connect_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Connect")
             next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
             await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
+            # recorded once the terminal has lived through the launcher's watch (its first 2 s)
+            await until(lambda: controller.s.history.recent_connections(), timeout=10)
             assert controller.s.history.recent_connections()[0].target == web1
 
     try:
