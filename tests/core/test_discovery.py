@@ -10,7 +10,9 @@ import pytest
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, default_port
 from vouch_desktop.core.aws.discovery import InstanceDiscovery, join_region, slim
-from vouch_desktop.core.aws.sessions import AwsSessions, NotLoggedIn, ProfileMissing
+from vouch_desktop.core.aws.errors import ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
 
 
@@ -79,7 +81,7 @@ def test_rds_instances_and_aurora_endpoints(aws_env, fake_aws):
 
 def test_check_access_through_credential_process_and_the_fake_vouch(vouch_profile, fake_vouch):
     aws = AwsSessions()
-    with pytest.raises(NotLoggedIn) as err:
+    with pytest.raises(VouchNotLoggedIn) as err:
         asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
     assert "Log in" in err.value.advice
     fake_vouch.log_in(3600)

@@ -66,7 +66,7 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_grace():
 def test_run_times_out_and_kills():
     async def scenario():
         try:
-            await run([sys.executable, "-c", STUBBORN], timeout=0.5)
+            await run([sys.executable, "-c", STUBBORN], timeout=0.5, registry=ProcessRegistry())
         except ProcessTimeout as exc:
             return exc.message
         return "no timeout"

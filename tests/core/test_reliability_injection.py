@@ -24,7 +24,7 @@ from vouch_desktop.core.storage.validation import (
     check_target,
     is_tag_filter,
 )
-from vouch_desktop.core.system.processes import run
+from vouch_desktop.core.system.processes import ProcessRegistry, run
 
 NASTY = ["$(rm -rf ~)", "`id`", "; ls", "a b", "--profile", "-e", "--endpoint-url=https://evil.example", "'\"",
          "\\", "&&", "|", "x\n", "\n--debug", "%h", "{command}", "fe80::1%\n-x", "fe80::1%eth0 -x", "\x00", "-"]
@@ -138,7 +138,7 @@ def test_a_real_process_receives_exactly_the_argument_list(reliability):
         nonlocal examples
         examples += 1
         argv = aws_cli_argv(request(values))[1:]
-        result = asyncio.run(run([sys.executable, "-c", PROBE, *argv], timeout=30))
+        result = asyncio.run(run([sys.executable, "-c", PROBE, *argv], timeout=30, registry=ProcessRegistry()))
         assert result.returncode == 0 and json.loads(result.stdout) == argv
 
     check()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.damage.damage import PROFILES, SETTINGS, Snapshot, encoded, snapshot
 from tests.damage.test_storage_damage import unprivileged
-from vouch_desktop.cli import EXIT_FAILED, EXIT_NOT_LOGGED_IN, EXIT_OK
+from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.demo.fake_tools import fake_vouch_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,7 +217,7 @@ def test_status_runs_on_each_class_of_damage(home, name):
     path = make(home)
     before = snapshot(path)
     done = run(["status"], home, needs_modes)
-    assert done.returncode in (EXIT_OK, EXIT_NOT_LOGGED_IN), done.stderr
+    assert done.returncode in (ExitCode.OK, ExitCode.NOT_LOGGED_IN), done.stderr
     assert "Traceback" not in done.stderr and "Not logged in" in done.stdout or "Logged in" in done.stdout, done
     assert str(path) in done.stderr, done.stderr
     for folder, dirs, _ in os.walk(home.root):
@@ -261,7 +261,7 @@ def test_profiles_import_reports_each_class_of_damage_and_changes_nothing(home, 
         source.write_bytes(content)
     done = run(["profiles", "import", str(source), "--apply"], home, False)
     output = done.stdout + done.stderr
-    assert done.returncode == EXIT_FAILED, output
+    assert done.returncode == ExitCode.FAILED, output
     assert "Traceback" not in output and said in output and str(source) in output, output
     assert max(len(line) for line in output.splitlines()) < 400, output  # a huge value is quoted, not printed
     assert home.profiles.read_bytes() == mine  # nothing applied
@@ -272,7 +272,7 @@ def test_profiles_import_of_a_good_file_applies_it(home, tmp_path):
     source = tmp_path / "team.toml"
     source.write_text(GOOD_TOML)
     done = run(["profiles", "import", str(source), "--apply"], home, False)
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     assert "added web" in done.stdout and "added db" in done.stdout
     saved = json.loads(home.profiles.read_text())
     assert [p["name"] for p in saved["instances"]] == ["web"] and [p["name"] for p in saved["tunnels"]] == ["db"]

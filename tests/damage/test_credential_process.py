@@ -9,7 +9,8 @@ import pytest
 
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
-from vouch_desktop.core.aws.sessions import AwsError, AwsSessions
+from vouch_desktop.core.aws.errors import AwsError
+from vouch_desktop.core.aws.sessions import AwsSessions
 
 
 @pytest.fixture(params=["missing", "folder", "not-executable"])

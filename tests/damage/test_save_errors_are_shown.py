@@ -18,9 +18,9 @@ from vouch_desktop.core.storage import store as store_module
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook
 from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog
-from vouch_desktop.ui.profiles_window import ProfilesWindow
-from vouch_desktop.ui.settings_window import SettingsWindow
+from vouch_desktop.ui.windows.profile_dialogs import InstanceProfileDialog
+from vouch_desktop.ui.windows.profiles_window import ProfilesWindow
+from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 
 @pytest.fixture

@@ -431,16 +431,16 @@ def test_a_terminal_that_dies_at_once_is_a_failed_connect_in_history(tmp_path, m
     from vouch_desktop.core.system.detached import ExitedAtOnce
 
     history = History(tmp_path / "history.jsonl")
-    connector = Connector(None, None, None, history)  # type: ignore[arg-type]  # plan() is replaced below
+    connector = Connector(None, None, None, history, None)  # type: ignore[arg-type]  # plan_for is replaced
     dying = ["sh", "-c", "echo '# Error constructing proxy for org.gnome.Terminal' >&2; exit 1"]
 
-    async def plan(profile, settings, choose):
-        return Connection("i-0123456789abcdef0", "eu-west-1", "vouch", "web-1", dying, "GNOME Terminal")
+    async def plan_for(profile, settings, target):
+        return Connection(target, "eu-west-1", "vouch", "web-1", dying, "GNOME Terminal")
 
-    monkeypatch.setattr(connector, "plan", plan)
+    monkeypatch.setattr(connector, "plan_for", plan_for)
     profile = InstanceProfile("web-1", "i-0123456789abcdef0", "eu-west-1")
     with pytest.raises(ExitedAtOnce) as err:
-        asyncio.run(connector.connect(profile, Settings(), None))  # type: ignore[arg-type]
+        asyncio.run(connector.connect_to(profile, Settings(), "i-0123456789abcdef0"))
     assert err.value.message == ("GNOME Terminal closed at once (exit code 1): # Error constructing proxy for "
                                  "org.gnome.Terminal")
     [entry] = history.recent()

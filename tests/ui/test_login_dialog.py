@@ -9,7 +9,7 @@ import psutil
 
 from tests.ui.conftest import until
 from vouch_desktop.core.vouch.login import VouchLogin
-from vouch_desktop.ui.login_dialog import STEP_TEXT, LoginDialog
+from vouch_desktop.ui.windows.login_dialog import STEP_TEXT, LoginDialog
 
 
 def logged_in(fake_vouch):

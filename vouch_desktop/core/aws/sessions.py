@@ -30,6 +30,8 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from vouch_desktop.core.aws.credentials import use_vouch_aware_credential_process
+from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing, TargetNotConnected
 from vouch_desktop.core.errors import VouchDesktopError
 
 if TYPE_CHECKING:
@@ -37,35 +39,6 @@ if TYPE_CHECKING:
 
 ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
                        "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
-
-
-class AwsError(VouchDesktopError):
-    """An AWS call failed; ``code`` is the AWS error code when there is one."""
-
-    def __init__(self, message: str, *, advice: str = "", code: str = "", detail: str = "") -> None:
-        super().__init__(message, advice=advice, detail=detail)
-        self.code = code
-
-
-class ProfileMissing(AwsError):
-    pass
-
-
-class NotLoggedIn(AwsError):
-    pass
-
-
-class AccessDenied(AwsError):
-    pass
-
-
-class TargetNotConnected(AwsError):
-    pass
-
-
-class AwsUnreachable(AwsError):
-    """The AWS endpoint could not be reached (no network, VPN down, connection refused or cut, time-out):
-    a fault outside AWS and the user's rights, so trying again later can succeed."""
 
 
 def available_profiles() -> list[str]:
@@ -85,16 +58,11 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
             f"The AWS profile '{profile}' does not exist{where}.",
             advice="Run 'vouch setup aws' to create it, or choose another profile in Settings.",
             code="ProfileNotFound")
-    if isinstance(exc, CredentialRetrievalError):
-        text = str(exc)
-        if "not logged in" in text.lower() or "vouch login" in text.lower() or "exit code 2" in text.lower():
-            return NotLoggedIn("You are not logged in to Vouch, so AWS has no credentials for you.",
-                               advice="Log in from the tray (YubiKey touch + PIN), then try again.",
-                               code="NotLoggedIn", detail=text)
+    if isinstance(exc, CredentialRetrievalError):  # not a Vouch login missing: that is VouchNotLoggedIn already
         return AwsError(f"Getting AWS credentials for profile '{profile}' failed{where}.",
                         advice="Check that you are logged in to Vouch and that the profile's "
                                "credential_process works ('vouch credential aws').",
-                        code="CredentialRetrievalError", detail=text)
+                        code="CredentialRetrievalError", detail=str(exc))
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return AwsError(f"The AWS profile '{profile}' gives no credentials{where}.",
                         advice="Run 'vouch setup aws' so that the profile uses Vouch's credential_process.",
@@ -189,6 +157,7 @@ class AwsSessions:
 
             session = botocore.session.Session(profile=profile or None)
             session.register_component("data_loader", self._loader_locked())
+            use_vouch_aware_credential_process(session)
             self._sessions[profile] = session
         return self._sessions[profile]
 

@@ -13,10 +13,11 @@ from vouch_desktop.core.storage.store import JsonDocumentStore, StoreProblem
 from vouch_desktop.core.storage.typed import read_fields
 from vouch_desktop.core.storage.validation import check_aws_profile, check_region, collect
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-TUNNEL_BACKENDS = ("auto", "plugin", "builtin")  # see core.tunnels.carriers
+TUNNEL_BACKENDS = tuple(backend.value for backend in TunnelBackend)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Settings:
     plugin_path: str = ""  # empty: find session-manager-plugin on PATH
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
-    tunnel_backend: str = "auto"  # the plugin when installed, else the built-in data channel
+    tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in channel
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:

@@ -1,13 +1,15 @@
 """Field types checked before validation: a value read from a file is only handed to a dataclass (and
 to the checks that call ``.strip()`` on a name or iterate over a list) once its type is the field's.
 
-The field types come from the dataclass's own annotations: str, int, bool, list[str] and
-dict[str, list[str]] are what settings and profiles use.
+The field types come from the dataclass's own annotations: str, int, bool, list[str],
+dict[str, list[str]] and a choice (a StrEnum, such as the tunnel backend) are what settings and
+profiles use.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 import typing
 from collections.abc import Mapping
@@ -51,6 +53,8 @@ def matches(value: object, annotation: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if annotation is str:
         return is_text(value)
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        return isinstance(value, str) and value in {member.value for member in annotation}
     if origin is list:
         (item,) = typing.get_args(annotation)
         return isinstance(value, list) and all(matches(v, item) for v in value)
@@ -66,6 +70,8 @@ def expected(annotation: Any) -> str:
         return f"a list of {expected(typing.get_args(annotation)[0]).removeprefix('a ')}"
     if origin is dict:
         return f"a table of {expected(typing.get_args(annotation)[1]).removeprefix('a ')}"
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        return "one of " + ", ".join(member.value for member in annotation)
     names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
     return names.get(annotation, str(annotation))
 
@@ -99,7 +105,9 @@ def read_fields(cls: type, raw: Mapping[str, object]) -> tuple[dict[str, object]
         if key not in types:
             unknown.append(key)
         elif matches(value, types[key]):
-            values[key] = value
+            kind = types[key]  # a choice (an enum of names) is handed on as its member
+            choice = isinstance(kind, type) and issubclass(kind, enum.StrEnum) and isinstance(value, str)
+            values[key] = kind(value) if choice else value
         else:
             issues.append(FieldIssue(key, f"'{key}' should be {expected(types[key])}, not {found(value)}"))
     return values, issues, unknown

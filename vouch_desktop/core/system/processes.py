@@ -2,14 +2,14 @@
 
 Long-lived children (tunnel plugins, vouch login) run in their own process group so that stopping
 one also stops whatever it started: SIGTERM to the group, a grace period, then SIGKILL. Every child
-is awaited, so none is left a zombie, and ``ProcessRegistry.kill_all_now`` is the last resort at
-interpreter exit so none outlives the app.
+is awaited, so none is left a zombie. A registry is made by whoever owns the children (the app's
+composition root, a one-shot command), and that owner calls ``ProcessRegistry.kill_all_now`` as
+the last resort at exit so none outlives it; nothing here is global.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import os
@@ -185,7 +185,6 @@ class ProcessRegistry:
 
     def __init__(self) -> None:
         self._live: dict[int, ManagedProcess] = {}
-        atexit.register(self.kill_all_now)
 
     async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
                     stdin: int | None = asyncio.subprocess.DEVNULL,
@@ -215,19 +214,20 @@ class ProcessRegistry:
         await asyncio.gather(*(p.stop(grace) for p in list(self._live.values())), return_exceptions=True)
 
     def kill_all_now(self) -> None:
-        """Synchronous last resort (atexit): SIGKILL every group still alive."""
+        """Synchronous last resort (the owner's exit hook): SIGKILL every group still alive."""
         for process in list(self._live.values()):
             if process.group_is_ours():
                 _signal_group(process.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         self._live.clear()
 
 
-async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
-              stdin_data: bytes | None = None, registry: ProcessRegistry | None = None) -> CompletedRun:
-    """Run a short command to completion; on time-out its whole group is killed and reaped."""
+async def run(argv: Sequence[str], *, timeout: float, registry: ProcessRegistry,
+              env: Mapping[str, str] | None = None, stdin_data: bytes | None = None) -> CompletedRun:
+    """Run a short command to completion; on time-out its whole group is killed and reaped. It is
+    tracked in ``registry`` meanwhile (and any helper it leaves behind after), so quitting stops it."""
     stdin = asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL
-    process = await (registry or _short_lived).spawn(argv, env=env, stdin=stdin,
-                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await registry.spawn(argv, env=env, stdin=stdin,
+                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
     except TimeoutError:
@@ -240,6 +240,3 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
     process._forget_unless_group_lives()  # a helper it left behind is still stopped at quit
     return CompletedRun(tuple(argv), process.process.returncode or 0, out.decode(errors="replace"),
                         err.decode(errors="replace"))
-
-
-_short_lived = ProcessRegistry()  # children of run() are tracked too, so quitting stops them

@@ -3,8 +3,8 @@
 ``PluginCarrier`` hands the session to AWS's session-manager-plugin (a child process);
 ``BuiltinCarrier`` speaks the data channel itself (core.tunnels.datachannel), on the shared forwarding
 thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, and end
-with a reason. ``choose_carrier`` applies the user's choice: "auto" takes the plugin when it is
-installed and the built-in backend when it is not.
+with a reason. ``choose_carrier`` applies the user's choice (a TunnelBackend): AUTO takes the plugin
+when it is installed and the built-in backend when it is not.
 """
 
 from __future__ import annotations
@@ -15,26 +15,11 @@ import time
 from typing import Protocol
 
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
-from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession
-
-PLUGIN, BUILTIN = "AWS plugin", "built-in"
-BACKEND_CHOICES = {"auto": "Automatic (AWS plugin when installed, else built-in)",
-                   "plugin": "AWS session-manager-plugin", "builtin": "Built-in (no plugin needed)"}
-
-
-class TunnelError(VouchDesktopError):
-    """A tunnel could not start; ``permanent`` when trying again cannot help."""
-
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
-
-
-class PortInUse(TunnelError):
-    pass
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
+from vouch_desktop.core.tunnels.errors import TunnelError
 
 
 class PluginMissing(TunnelError):
@@ -42,7 +27,7 @@ class PluginMissing(TunnelError):
 
 
 class Carrier(Protocol):
-    name: str
+    backend: TunnelBackend
 
     @property
     def pid(self) -> int | None: ...
@@ -74,7 +59,7 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
 
 
 class PluginCarrier:
-    name = PLUGIN
+    backend = TunnelBackend.PLUGIN
 
     def __init__(self, plugin: str, processes: ProcessRegistry, *, reads_env: bool, timeout: float) -> None:
         self.plugin = plugin
@@ -111,7 +96,7 @@ class PluginCarrier:
 
 
 class BuiltinCarrier:
-    name = BUILTIN
+    backend = TunnelBackend.BUILTIN
     pid = None
 
     def __init__(self, engine: ForwardingEngine, *, timeout: float) -> None:
@@ -122,10 +107,7 @@ class BuiltinCarrier:
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         self.session = PortForwardingSession(response["StreamUrl"], response["TokenValue"], local_port,
                                              handshake_timeout=self.timeout)
-        try:
-            await self.engine.call(self.session.start())
-        except ForwardingError as exc:
-            raise TunnelError(exc.message, advice=exc.advice, permanent=exc.permanent) from None
+        await self.engine.call(self.session.start())  # a ForwardingError is a TunnelError
 
     async def wait_closed(self) -> str:
         session = self.session
@@ -138,11 +120,11 @@ class BuiltinCarrier:
             await self.engine.call(session.close())
 
 
-def choose_carrier(choice: str, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
+def choose_carrier(choice: TunnelBackend, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
                    plugin_reads_env: bool, timeout: float) -> Carrier:
-    if choice != "builtin" and plugin:
+    if choice is not TunnelBackend.BUILTIN and plugin:
         return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout)
-    if choice == "plugin":
+    if choice is TunnelBackend.PLUGIN:
         raise PluginMissing("SessionManagerPlugin is not found.",
                             advice="Install the Session Manager plugin for the AWS CLI and make sure it is on your "
                                    "PATH, set its path in Settings, or choose the built-in tunnel backend there.",

@@ -14,32 +14,25 @@ import contextlib
 import enum
 import logging
 import random
-import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from vouch_desktop.core.aws.sessions import (
-    AccessDenied,
-    AwsError,
-    AwsSessions,
-    AwsUnreachable,
-    NotLoggedIn,
-    ProfileMissing,
-    translate,
-)
+from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions, translate
 from vouch_desktop.core.aws.ssm_commands import SessionRequest
+from vouch_desktop.core.aws.targets import FindMatches, resolve_target
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
-from vouch_desktop.core.storage.validation import is_tag_filter
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.core.tunnels.carriers import Carrier, choose_carrier
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
-
-if TYPE_CHECKING:
-    from vouch_desktop.core.aws.discovery import DiscoveredInstance
+from vouch_desktop.core.tunnels.errors import TunnelError
+from vouch_desktop.core.tunnels.ports import PortInUse, check_port_free, pick_free_port
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +86,7 @@ class TunnelStatus:
     advice: str = ""
     attempts: int = 0
     target: str = ""
-    backend: str = ""  # the carrier of the current session: "AWS plugin" or "built-in"
+    backend: TunnelBackend | None = None  # the carrier of the current session (PLUGIN or BUILTIN)
     since: float = field(default_factory=time.time)
 
     @property
@@ -106,7 +99,8 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
+        built_in = self.backend is TunnelBackend.BUILTIN
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if built_in else ""),
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
                 + (f" {self.reason}" if self.reason else ""),
@@ -127,38 +121,6 @@ class Backoff:
         return base * random.uniform(0.8, 1.2)
 
 
-def port_owner(port: int) -> str:
-    """Who listens on a local port, as far as we may know ("" when unknown)."""
-    try:
-        import psutil
-
-        for conn in psutil.net_connections(kind="tcp"):
-            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
-                proc = psutil.Process(conn.pid)
-                return f"{proc.name()} (pid {conn.pid})"
-    except Exception:  # no permission to look, or psutil cannot on this platform
-        return ""
-    return ""
-
-
-def check_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            owner = port_owner(port)
-            raise PortInUse(
-                f"Local port {port} is already in use" + (f" by {owner}." if owner else "."),
-                advice="Stop the program that uses it, or give this tunnel another local port (0 picks a free one).",
-                permanent=True) from None
-
-
-def pick_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Tunnel:
     def __init__(self, manager: TunnelManager, spec: TunnelSpec, aws_profile: str) -> None:
         self.manager = manager
@@ -175,7 +137,7 @@ class Tunnel:
     def set(self, state: TunnelState, reason: str = "", advice: str = "", attempts: int | None = None) -> None:
         self.status = replace(self.status, state=state, reason=reason, advice=advice, since=time.time(),
                               attempts=self.status.attempts if attempts is None else attempts,
-                              backend=self.carrier.name if self.carrier is not None else self.status.backend)
+                              backend=self.carrier.backend if self.carrier is not None else self.status.backend)
         self.manager.changed.emit(self.status)
 
     async def run(self) -> None:
@@ -205,7 +167,7 @@ class Tunnel:
                 reason, advice = exc.message, exc.advice
             except (ProfileMissing, AccessDenied) as exc:
                 return self.fail(exc)
-            except NotLoggedIn:
+            except VouchNotLoggedIn:
                 self.manager.credentials_valid = False
                 continue
             except AwsUnreachable as exc:  # the network or AWS is down: keep trying until it is back
@@ -293,10 +255,10 @@ class Tunnel:
 class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
-                 resolve_tag_filter: Callable[[str, str, str], Awaitable[Sequence[DiscoveredInstance]]] | None = None,
+                 resolve_tag_filter: FindMatches | None = None,
                  record: Callable[[str, dict[str, object]], object] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
-                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: TunnelBackend.AUTO) -> None:
         self.aws = aws
         self.processes = processes
         self.plugin_path = plugin_path
@@ -351,8 +313,8 @@ class TunnelManager:
         return [pid for t in self._tunnels.values() if t.carrier is not None and (pid := t.carrier.pid) is not None]
 
     def choose_carrier(self) -> Carrier:
-        choice = self.backend()
-        return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
+        choice = TunnelBackend(self.backend())
+        return choose_carrier(choice, self.plugin_path() if choice is not TunnelBackend.BUILTIN else None,
                               processes=self.processes, engine=self.engine,
                               plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout)
 
@@ -394,15 +356,12 @@ class TunnelManager:
         self.wake()
 
     async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:
-        if not is_tag_filter(spec.target):
-            return spec.target
+        """The instance to reach the remote host through: a tag filter takes its first match."""
         if self._resolve_tag_filter is None:
-            raise TunnelError(f"Cannot resolve {spec.target}", permanent=True)
-        matches = await self._resolve_tag_filter(aws_profile, spec.region, spec.target)
-        if not matches:
-            raise TunnelError(f"No connectable instance matches {spec.target} in {spec.region}.",
-                              advice="Check the tag filter, the region, and that the bastion runs the SSM agent.")
-        return matches[0].instance_id
+            return spec.target
+        target = await resolve_target(self._resolve_tag_filter, aws_profile, spec.region, spec.target)
+        assert target is not None  # the first match is always taken
+        return target
 
     def record(self, kind: str, tunnel: Tunnel, message: str) -> None:
         if self._record is not None:

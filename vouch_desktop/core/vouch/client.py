@@ -12,48 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vouch_desktop.core.errors import ExternalToolError
-from vouch_desktop.core.system.processes import ProcessTimeout, run
-
-
-class VouchError(ExternalToolError):
-    exit_code = 1
-
-
-class VouchFailed(VouchError):
-    pass
-
-
-class VouchNotLoggedIn(VouchError):
-    exit_code = 2
-
-
-class VouchNoKey(VouchError):
-    exit_code = 3
-
-
-class VouchNetworkError(VouchError):
-    exit_code = 4
-
-
-class VouchPermissionError(VouchError):
-    exit_code = 5
-
-
-class VouchConfigError(VouchError):
-    exit_code = 6
-
-
-class VouchNotInstalled(VouchError):
-    pass
-
-
-class VouchBadOutput(VouchError):
-    pass
-
-
-class VouchTimeout(VouchError):
-    pass
-
+from vouch_desktop.core.system.processes import ProcessRegistry, ProcessTimeout, run
+from vouch_desktop.core.vouch.errors import (
+    VouchBadOutput,
+    VouchConfigError,
+    VouchError,
+    VouchFailed,
+    VouchNetworkError,
+    VouchNoKey,
+    VouchNotInstalled,
+    VouchNotLoggedIn,
+    VouchPermissionError,
+    VouchTimeout,
+)
 
 _BY_CODE: dict[int, tuple[type[VouchError], str, str]] = {
     2: (VouchNotLoggedIn, "You are not logged in to Vouch.", "Log in from the tray (YubiKey touch + PIN)."),
@@ -111,8 +82,10 @@ def _unknown_flag(stderr: str) -> bool:
 
 class VouchClient:
     def __init__(self, executable: str | None = None, timeout: float = 10.0,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, *, processes: ProcessRegistry | None = None) -> None:
         self._configured = executable or ""
+        # the app's registry, so that quitting stops a vouch still running; a one-off client has its own
+        self.processes = processes if processes is not None else ProcessRegistry()
         self.timeout = timeout
         self._wall = wall
         self._status_args: list[str] | None = None  # which status flag spelling this vouch understands
@@ -125,9 +98,13 @@ class VouchClient:
                                     advice="Install Vouch, or set the path to the vouch executable in Settings.")
         return found
 
+    def use_executable(self, executable: str | None) -> None:
+        """The vouch the user chose in Settings (None or empty: the one on PATH), from the next call."""
+        self._configured = executable or ""
+
     async def _run(self, args: list[str], action: str, timeout: float | None = None) -> tuple[int, str, str]:
         try:
-            result = await run([self.executable, *args], timeout=timeout or self.timeout)
+            result = await run([self.executable, *args], timeout=timeout or self.timeout, registry=self.processes)
         except ProcessTimeout:
             raise VouchTimeout(f"vouch {action} did not answer within {timeout or self.timeout:g} s.",
                                advice="The Vouch agent may be stuck: try again, or restart it.") from None

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from vouch_desktop.core.connect.errors import ConnectError
 from vouch_desktop.core.connect.terminals import choice, linux, macos, windows
 from vouch_desktop.core.connect.terminals.carrier import Carried, carrier_command, printable
 from vouch_desktop.core.connect.terminals.choice import Choice, installed
 from vouch_desktop.core.connect.terminals.spec import TerminalSpec
 from vouch_desktop.core.connect.terminals.template import expand, parse, warnings
-from vouch_desktop.core.errors import VouchDesktopError
 
 CUSTOM = "custom"
 
@@ -32,7 +32,7 @@ class LaunchPlan:
     terminal: str  # the name shown to the user
 
 
-class NoTerminal(VouchDesktopError):
+class NoTerminal(ConnectError):
     pass
 
 

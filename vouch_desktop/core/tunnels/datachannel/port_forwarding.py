@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
@@ -29,6 +28,7 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     open_data_channel_input,
 )
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
+from vouch_desktop.core.tunnels.errors import TunnelError
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -45,10 +45,8 @@ KMS_ADVICE = ("Choose the AWS plugin tunnel backend in Settings, or turn off KMS
               "Session Manager preferences.")
 
 
-class ForwardingError(VouchDesktopError):
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
+class ForwardingError(TunnelError):
+    """The built-in backend cannot carry this session (``permanent`` when another attempt cannot help)."""
 
 
 def version_tuple(text: str) -> tuple[int, ...]:

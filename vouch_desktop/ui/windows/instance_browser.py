@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
 from vouch_desktop.core.connect.ssh_config import ssh_command_line
-from vouch_desktop.ui.tables import filtered_table
+from vouch_desktop.ui.windows.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1

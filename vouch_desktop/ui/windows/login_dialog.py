@@ -94,8 +94,8 @@ class LoginDialog(QDialog):
         self.progress.setRange(0, 0)  # busy: vouch does not say how long the touch will take
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
-        for widget in (self.step_label, self.progress, self.cancel_button):
-            progress_layout.addWidget(widget)
+        for step_widget in (self.step_label, self.progress, self.cancel_button):
+            progress_layout.addWidget(step_widget)
         self.pages.addWidget(pin_page)
         self.pages.addWidget(progress_page)
         layout = QVBoxLayout(self)
@@ -140,7 +140,7 @@ class LoginDialog(QDialog):
         self.pin_edit.setFocus()
 
     def reject(self) -> None:
-        if self.busy and self._runner is not None:
+        if self.busy and self._runner is not None and self._task is not None:
             self._runner.cancel()  # really stops the vouch child
             self._task.cancel()
         self.finished_login.emit(False)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.demo.fake_vouch_config import DemoKeyDetector
 from vouch_desktop.demo.world import DEMO_PROFILE, DemoWorld
+from vouch_desktop.ui.menu import MenuContext
 
 __all__ = ["DEMO_PROFILE", "DemoKeyDetector", "demo_section", "seed_demo_profiles"]
 
@@ -24,8 +25,8 @@ def seed_demo_profiles(profiles: ProfileBook, world: DemoWorld) -> None:
                                group="demo"))
 
 
-def demo_section(world: DemoWorld, controller: Callable[[], object]) -> Callable[[QMenu], None]:
-    def section(menu: QMenu) -> None:
+def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
+    def section(menu: QMenu, ui: MenuContext) -> None:
         demo = menu.addMenu("Demo")
         state = world.vouch_state
         if state.key_present:
@@ -35,12 +36,15 @@ def demo_section(world: DemoWorld, controller: Callable[[], object]) -> Callable
 
         def expire_soon(seconds: int) -> None:
             state.log_in(seconds)
-            controller().s.monitor.poke()
+            ui.service.monitor.poke()
 
         demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
         demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
-        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(
-            lambda: [world.fake_aws.drop_session(s.session_id) for s in world.fake_aws.active_sessions()])
+        def drop_sessions() -> None:
+            for session in world.fake_aws.active_sessions():
+                world.fake_aws.drop_session(session.session_id)
+
+        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(drop_sessions)
         demo.addAction("PIN is 123456").setEnabled(False)
 
     return section

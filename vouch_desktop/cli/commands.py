@@ -7,24 +7,40 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from vouch_desktop.cli import EXIT_FAILED, EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNKNOWN
+from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, UnknownProfile
 from vouch_desktop.core.storage.store import StoreProblem
 from vouch_desktop.core.system.ipc_client import NotRunning, send_request
+from vouch_desktop.core.system.ipc_protocol import (
+    Connect,
+    ConnectOutcome,
+    GetStatus,
+    ListTunnels,
+    Quit,
+    ReloadProfiles,
+    Reply,
+    Request,
+    TunnelDown,
+    TunnelRow,
+    TunnelUp,
+)
 from vouch_desktop.core.system.paths import AppPaths
 
 if TYPE_CHECKING:
+    from vouch_desktop.core.aws.discovery import DiscoveredInstance
     from vouch_desktop.core.storage.settings import Settings
+
+R = TypeVar("R", bound=Reply)
 
 
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def fail(error: VouchDesktopError, code: int = EXIT_FAILED) -> int:
+def fail(error: VouchDesktopError, code: ExitCode = ExitCode.FAILED) -> int:
     print(f"vouch-desktop: {error.message}", file=sys.stderr)
     if error.advice:
         print(f"  {error.advice}", file=sys.stderr)
@@ -37,11 +53,11 @@ def report(problems: list[StoreProblem]) -> None:
         print(f"vouch-desktop: {problem.user_text()}", file=sys.stderr)
 
 
-def print_tunnels(tunnels: list[dict]) -> None:
+def print_tunnels(tunnels: list[TunnelRow]) -> None:
     for tunnel in tunnels:
-        port = f"localhost:{tunnel['local_port']}" if tunnel.get("local_port") else "-"
-        reason = f"  ({tunnel['reason']})" if tunnel.get("reason") else ""
-        say(f"{tunnel['name']:<24} {tunnel['state']:<12} {port}{reason}")
+        port = f"localhost:{tunnel.local_port}" if tunnel.local_port else "-"
+        reason = f"  ({tunnel.reason})" if tunnel.reason else ""
+        say(f"{tunnel.name:<24} {tunnel.state:<12} {port}{reason}")
 
 
 class Commands:
@@ -51,22 +67,19 @@ class Commands:
         # app there is nothing to fall back on
         self.demo = demo
 
-    def ask(self, command: str, args: dict | None = None, timeout: float = 60.0) -> dict:
+    def ask(self, request: Request[R], timeout: float = 60.0) -> R:
         try:
-            answer = send_request(self.paths.socket_path(demo=self.demo), command, args, timeout=timeout)
+            return send_request(self.paths.socket_path(demo=self.demo), request, timeout=timeout)
         except NotRunning:
             if self.demo:
-                raise NotRunning("The demo app is not running.", advice="Start it with: vouch-desktop --demo &") from None
+                raise NotRunning("The demo app is not running.",
+                                 advice="Start it with: vouch-desktop --demo &") from None
             raise
-        if not answer.get("ok"):
-            error_cls = UnknownProfile if answer.get("kind") == "UnknownProfile" else VouchDesktopError
-            raise error_cls(answer.get("error", "failed"), advice=answer.get("advice", ""))
-        return answer
 
-    def ask_or_none(self, command: str, args: dict | None = None) -> dict | None:
+    def ask_or_none(self, request: Request[R]) -> R | None:
         """The app's answer, or None when it is not running (and we may do the work ourselves)."""
         try:
-            return self.ask(command, args)
+            return self.ask(request)
         except NotRunning:
             if self.demo:
                 raise
@@ -85,63 +98,79 @@ class Commands:
         return settings
 
     def status(self) -> int:
-        answer = self.ask_or_none("status")
+        answer = self.ask_or_none(GetStatus())
         if answer is None:
+            from vouch_desktop.core.system.processes import ProcessRegistry
             from vouch_desktop.core.vouch.client import VouchClient
             from vouch_desktop.core.vouch.session_state import evaluate
 
             settings = self.settings()
-            vouch_status = asyncio.run(VouchClient(settings.vouch_path or None).status())
+            processes = ProcessRegistry()
+            try:
+                vouch_status = asyncio.run(VouchClient(settings.vouch_path or None, processes=processes).status())
+            finally:
+                processes.kill_all_now()
             snapshot = evaluate(vouch_status, vouch_status.read_at, settings.notify_lead_minutes * 60)
             say(snapshot.headline)
             say("(the tray app is not running: no tunnels are up)")
-            return EXIT_OK if snapshot.logged_in else EXIT_NOT_LOGGED_IN
-        say(answer["headline"])
-        say(answer["key"])
-        print_tunnels(answer["tunnels"])
-        return EXIT_OK if answer["logged_in"] else EXIT_NOT_LOGGED_IN
+            return ExitCode.OK if snapshot.logged_in else ExitCode.NOT_LOGGED_IN
+        say(answer.headline)
+        say(answer.key)
+        print_tunnels(answer.tunnels)
+        return ExitCode.OK if answer.logged_in else ExitCode.NOT_LOGGED_IN
 
     def connect(self, name: str) -> int:
-        answer = self.ask_or_none("connect", {"name": name})
+        answer = self.ask_or_none(Connect(name))
         if answer is not None:
-            say(f"Opened {answer['title']}." if answer.get("title") else "Cancelled.")
-            return EXIT_OK
+            if answer.outcome is ConnectOutcome.OPENED:
+                say(f"Opened {answer.title}.")
+            else:
+                say(answer.message or "Cancelled.")
+            return ExitCode.OK
+        return self.connect_here(name)
+
+    def connect_here(self, name: str) -> int:
         from vouch_desktop.core.aws.discovery import InstanceDiscovery
         from vouch_desktop.core.aws.sessions import AwsSessions
         from vouch_desktop.core.connect.connector import Connector
         from vouch_desktop.core.storage.history import History
+        from vouch_desktop.core.system.processes import ProcessRegistry
         from vouch_desktop.core.vouch.client import VouchClient
 
         settings = self.settings()
         profile = self.book().require(name, InstanceProfile)
 
-        async def first_match(_profile, matches):
-            say(f"{len(matches)} instances match {_profile.target}; using {matches[0].label}.")
+        async def first_match(profile: InstanceProfile, matches: list[DiscoveredInstance]) -> DiscoveredInstance:
+            say(f"{len(matches)} instances match {profile.target}; using {matches[0].label}.")
             return matches[0]
 
         aws = AwsSessions()
-        connector = Connector(VouchClient(settings.vouch_path or None), aws, InstanceDiscovery(aws),
-                              History(self.paths.history_file))
-        connection = asyncio.run(connector.connect(profile, settings, first_match))
+        processes = ProcessRegistry()
+        connector = Connector(VouchClient(settings.vouch_path or None, processes=processes), aws,
+                              InstanceDiscovery(aws), History(self.paths.history_file), processes)
+        try:
+            connection = asyncio.run(connector.connect(profile, settings, first_match))
+        finally:
+            processes.kill_all_now()
+        assert connection is not None  # first_match always chooses
         say(f"Opened {connection.title}.")
-        return EXIT_OK
+        return ExitCode.OK
 
     def tunnel(self, action: str, name: str) -> int:
         if action == "list":
-            answer = self.ask_or_none("tunnel_list")
-            tunnels = answer["tunnels"] if answer is not None else [
-                {"name": t.name, "state": "off", "local_port": t.local_port} for t in self.book().tunnels]
-            print_tunnels(tunnels)
-            return EXIT_OK
+            answer = self.ask_or_none(ListTunnels())
+            print_tunnels(answer.tunnels if answer is not None else
+                          [TunnelRow(t.name, "off", t.local_port) for t in self.book().tunnels])
+            return ExitCode.OK
         if not name:
             raise VouchDesktopError(f"Say which tunnel (or group): vouch-desktop tunnel {action} NAME")
         try:
-            answer = self.ask(f"tunnel_{action}", {"name": name})
+            answer = self.ask(TunnelUp(name) if action == "up" else TunnelDown(name))
         except NotRunning as exc:
             return fail(NotRunning("Vouch Desktop is not running: tunnels live in the tray app.",
-                                   advice=exc.advice), EXIT_NOT_RUNNING)
-        print_tunnels(answer["tunnels"])
-        return EXIT_FAILED if any(t["state"] == "failed" for t in answer["tunnels"]) else EXIT_OK
+                                   advice=exc.advice), ExitCode.NOT_RUNNING)
+        print_tunnels(answer.tunnels)
+        return ExitCode.FAILED if any(t.state == "failed" for t in answer.tunnels) else ExitCode.OK
 
     def profiles(self, action: str, file: str, apply: bool, on_conflict: str) -> int:
         from vouch_desktop.core.storage.profile_io import apply_import, export_profiles, plan_import
@@ -151,25 +180,25 @@ class Commands:
         book = self.book()
         if action == "export":
             say(f"Wrote {export_profiles(book, Path(file))} profiles to {file}.")
-            return EXIT_OK
+            return ExitCode.OK
         plan = plan_import(book, Path(file))
         say(plan.preview())
         if plan.invalid:
             say("Nothing was imported.")
-            return EXIT_FAILED
+            return ExitCode.FAILED
         if not apply:
             say("Nothing changed yet: add --apply to import" +
                 (f" (conflicting ones: --on-conflict {on_conflict})." if plan.conflicts else "."))
-            return EXIT_OK
+            return ExitCode.OK
         for line in apply_import(book, plan, on_conflict):
             say(line)
-        self.ask_or_none("reload_profiles")  # so the running app does not save over the import
-        return EXIT_OK
+        self.ask_or_none(ReloadProfiles())  # so the running app does not save over the import
+        return ExitCode.OK
 
     def quit(self) -> int:
-        self.ask("quit", timeout=30)
+        self.ask(Quit(), timeout=30)
         say("Vouch Desktop has quit.")
-        return EXIT_OK
+        return ExitCode.OK
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -185,8 +214,8 @@ def run_command(args: argparse.Namespace) -> int:
             return commands.profiles(args.action, args.file, args.apply, args.on_conflict)
         return commands.quit()
     except UnknownProfile as exc:
-        return fail(exc, EXIT_UNKNOWN)
+        return fail(exc, ExitCode.UNKNOWN_PROFILE)
     except NotRunning as exc:
-        return fail(exc, EXIT_NOT_RUNNING)
+        return fail(exc, ExitCode.NOT_RUNNING)
     except VouchDesktopError as exc:
         return fail(exc)

@@ -26,7 +26,7 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
 
 
 class FormDialog(QDialog):
@@ -52,7 +52,7 @@ class FormDialog(QDialog):
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
-    def add_field(self, name: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
+    def add_field(self, name: str, label: str, widget: W, hint: str = "") -> W:
         return self.fields.add_row(name, label, widget, hint)
 
     def build(self) -> Profile:
@@ -148,7 +148,8 @@ class TunnelProfileDialog(FormDialog):
         self.region.setCurrentText(endpoint.region)
         self.document.setCurrentIndex(0)
         if not self.name.text():
-            self.name.setText(endpoint.identifier + ("" if endpoint.role in ("instance", "writer") else f"-{endpoint.role}"))
+            suffix = "" if endpoint.role in ("instance", "writer") else f"-{endpoint.role}"
+            self.name.setText(endpoint.identifier + suffix)
         if not self.local_port.value():
             self.local_port.setValue(endpoint.port)
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.storage.history import KINDS, History
-from vouch_desktop.ui.tables import filtered_table
+from vouch_desktop.ui.windows.tables import filtered_table
 
 KIND_LABELS = {"connect": "Connected", "connect_failure": "Connect failed", "login": "Logged in",
                "logout": "Logged out", "tunnel_start": "Tunnel up", "tunnel_stop": "Tunnel stopped",

@@ -24,8 +24,8 @@ from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.connect.terminals import warnings as template_warnings
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
-from vouch_desktop.core.tunnels.carriers import BACKEND_CHOICES
-from vouch_desktop.ui.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
 
 
 class SettingsWindow(QDialog):
@@ -101,8 +101,8 @@ class SettingsWindow(QDialog):
         self.plugin_path.setPlaceholderText("found on PATH")
         row("plugin_path", "session-manager-plugin", self.plugin_path)
         self.tunnel_backend = QComboBox()
-        for value, label in BACKEND_CHOICES.items():
-            self.tunnel_backend.addItem(label, value)
+        for backend in TunnelBackend:
+            self.tunnel_backend.addItem(backend.choice_label, backend.value)
         self.tunnel_backend.setCurrentIndex(max(0, self.tunnel_backend.findData(settings.tunnel_backend)))
         row("tunnel_backend", "Tunnels use", self.tunnel_backend, "Applies when a tunnel next starts.")
         self.allow_without_key = QCheckBox("Allow login when no key is detected (some keys are not visible)")
@@ -134,7 +134,7 @@ class SettingsWindow(QDialog):
                        keep_open_on_error=self.keep_open.isChecked(),
                        notify_enabled=self.notify.isChecked(), notify_lead_minutes=self.lead.value(),
                        vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
-                       tunnel_backend=self.tunnel_backend.currentData(),
+                       tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
                        allow_login_without_key=self.allow_without_key.isChecked(),
                        start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color: #c62f2f;"
+W = TypeVar("W", bound=QWidget)
 
 
 class FieldErrors:
@@ -12,7 +15,7 @@ class FieldErrors:
         self.form = form
         self.labels: dict[str, QLabel] = {}
 
-    def add_row(self, name: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
+    def add_row(self, name: str, label: str, widget: W, hint: str = "") -> W:
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)

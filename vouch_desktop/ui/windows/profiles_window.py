@@ -31,7 +31,8 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 def describe(profile: Profile) -> str:
     if isinstance(profile, TunnelProfile):
         local = f"localhost:{profile.local_port}" if profile.local_port else "a free port"
-        remote = f"{profile.remote_host}:{profile.remote_port}" if profile.remote_host else f"port {profile.remote_port}"
+        remote = (f"{profile.remote_host}:{profile.remote_port}" if profile.remote_host
+                  else f"port {profile.remote_port}")
         group = f" · group {profile.group}" if profile.group else ""
         return f"{profile.name} — {local} → {remote} via {profile.target} ({profile.region}){group}"
     return f"{profile.name} — {profile.target} ({profile.region})"
@@ -56,16 +57,16 @@ class ProfileList(QWidget):
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for text, slot in (("Add…", lambda: self._edit(None)), ("Edit…", self.edit_selected),
-                           ("Duplicate", self.duplicate), ("Delete", self.delete), ("Move up", lambda: self.move(-1)),
-                           ("Move down", lambda: self.move(1))):
+                           ("Duplicate", self.duplicate), ("Delete", self.delete),
+                           ("Move up", lambda: self.move_selected(-1)), ("Move down", lambda: self.move_selected(1))):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, activated=self.delete)
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
-        QShortcut(QKeySequence("Alt+Up"), self.list, activated=lambda: self.move(-1))
-        QShortcut(QKeySequence("Alt+Down"), self.list, activated=lambda: self.move(1))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list).activated.connect(self.delete)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.undo)
+        QShortcut(QKeySequence("Alt+Up"), self.list).activated.connect(lambda: self.move_selected(-1))
+        QShortcut(QKeySequence("Alt+Down"), self.list).activated.connect(lambda: self.move_selected(1))
         undo_row = QHBoxLayout()
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
@@ -77,7 +78,7 @@ class ProfileList(QWidget):
         self.reload()
 
     def profiles(self) -> list[Profile]:
-        return self.book.instances if self.kind is InstanceProfile else self.book.tunnels
+        return list(self.book.instances) if self.kind is InstanceProfile else list(self.book.tunnels)
 
     def reload(self, *args: object) -> None:
         current = self.selected_name()
@@ -137,7 +138,7 @@ class ProfileList(QWidget):
         self.reload()
         self.select(profile.name)
 
-    def move(self, offset: int) -> None:
+    def move_selected(self, offset: int) -> None:
         name = self.selected_name()
         if name is not None and not self.search.text():
             self.book.move(name, offset)
@@ -156,8 +157,15 @@ class ProfilesWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Profiles — Vouch Desktop")
         self.resize(760, 420)
-        self.instances = ProfileList(book, InstanceProfile, edit_instance)
-        self.tunnels = ProfileList(book, TunnelProfile, edit_tunnel)
+
+        def instance(profile: Profile | None) -> None:
+            edit_instance(profile if isinstance(profile, InstanceProfile) else None)
+
+        def tunnel(profile: Profile | None) -> None:
+            edit_tunnel(profile if isinstance(profile, TunnelProfile) else None)
+
+        self.instances = ProfileList(book, InstanceProfile, instance)
+        self.tunnels = ProfileList(book, TunnelProfile, tunnel)
         self.book = book
         tabs = QTabWidget()
         tabs.addTab(self.instances, "Instances")
@@ -173,23 +181,40 @@ class ProfilesWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addLayout(share)
-        book.changed.connect(lambda _: (self.instances.reload(), self.tunnels.reload()))
+        book.changed.connect(self.reload)
 
-    def export_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export profiles", "vouch-profiles.toml", "TOML files (*.toml)")
-        if path:
-            try:
-                count = export_profiles(self.book, Path(path))
-            except VouchDesktopError as exc:
-                QMessageBox(QMessageBox.Icon.Warning, "Export profiles", exc.user_text(), parent=self).show()
-                return
-            QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
-                        parent=self).show()
+    def reload(self, *args: object) -> None:
+        self.instances.reload()
+        self.tunnels.reload()
 
-    def import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import profiles", "", "TOML files (*.toml)")
-        if path:
-            self.import_from(Path(path))
+    def _file_dialog(self, title: str, name: str, save: bool, chosen: Callable[[str], object]) -> QFileDialog:
+        """A file dialog shown without a nested event loop (see ui/windows/ask.py); ``chosen`` gets the path."""
+        dialog = QFileDialog(self, title, name, "TOML files (*.toml)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(chosen)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        dialog.show()
+        return dialog
+
+    def export_file(self) -> QFileDialog:
+        return self._file_dialog("Export profiles", "vouch-profiles.toml", True,
+                                 lambda path: self.export_to(Path(path)))
+
+    def export_to(self, path: Path) -> QMessageBox:
+        try:
+            count = export_profiles(self.book, path)
+        except VouchDesktopError as exc:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Export profiles", exc.user_text(),
+                              QMessageBox.StandardButton.Ok, self)
+        else:
+            box = QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
+                              QMessageBox.StandardButton.Ok, self)
+        box.show()
+        return box
+
+    def import_file(self) -> QFileDialog:
+        return self._file_dialog("Import profiles", "", False, lambda path: self.import_from(Path(path)))
 
     def _apply_import(self, plan: ImportPlan, policy: str) -> None:
         try:
