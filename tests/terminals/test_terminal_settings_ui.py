@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from vouch_desktop.core.connect.terminals import CUSTOM, registry
 from vouch_desktop.core.storage.settings import Settings
-from vouch_desktop.ui.settings_window import SettingsWindow
+from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 
 def test_installed_terminals_come_first_and_automatic_says_which(qtbot):
