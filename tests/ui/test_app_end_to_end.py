@@ -191,10 +191,15 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
 
     try:
         qloop.run_until_complete(scenario())
-    finally:  # the terminal window is the user's and outlives the app: close it here
+    finally:  # the terminal window is the user's and outlives the app: close it here (the command inside
+        # may travel hex-encoded through the terminal-run carrier: look at the window's descendants too)
         for proc in psutil.process_iter(["name", "cmdline"]):
-            if proc.info["name"] == "xterm" and web1 in " ".join(proc.info["cmdline"] or []):
-                proc.kill()
+            if proc.info["name"] != "xterm":
+                continue
+            with contextlib.suppress(psutil.Error):
+                inside = [proc, *proc.children(recursive=True)]
+                if any(web1 in " ".join(p.cmdline()) for p in inside):
+                    proc.kill()
 
 
 @pytest.mark.parametrize("demo", [False], ids=["without-plugin"], indirect=True)
