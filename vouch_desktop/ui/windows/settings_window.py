@@ -87,6 +87,9 @@ class SettingsWindow(QDialog):
         self.keep_open.setChecked(settings.keep_open_on_error)
         row("keep_open_on_error", "", self.keep_open)
         self.notify = QCheckBox("Notify before and at expiry")
+        self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
+                               "its own too (30 and 5 minutes before, and at expiry, without a button); those "
+                               "cannot be turned off here.")
         self.notify.setChecked(settings.notify_enabled)
         row("notify_enabled", "", self.notify)
         self.lead = QSpinBox()
