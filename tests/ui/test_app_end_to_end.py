@@ -185,14 +185,21 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
             connect_menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Connect")
             next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
             await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
+            # recorded once the terminal has lived through the launcher's watch (its first 2 s)
+            await until(lambda: service.history.recent_connections(), timeout=10)
             assert service.history.recent_connections()[0].target == web1
 
     try:
         qloop.run_until_complete(scenario())
-    finally:  # the terminal window is the user's and outlives the app: close it here
+    finally:  # the terminal window is the user's and outlives the app: close it here (the command inside
+        # may travel hex-encoded through the terminal-run carrier: look at the window's descendants too)
         for proc in psutil.process_iter(["name", "cmdline"]):
-            if proc.info["name"] == "xterm" and web1 in " ".join(proc.info["cmdline"] or []):
-                proc.kill()
+            if proc.info["name"] != "xterm":
+                continue
+            with contextlib.suppress(psutil.Error):
+                inside = [proc, *proc.children(recursive=True)]
+                if any(web1 in " ".join(p.cmdline()) for p in inside):
+                    proc.kill()
 
 
 @pytest.mark.parametrize("demo", [False], ids=["without-plugin"], indirect=True)

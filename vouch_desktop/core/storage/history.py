@@ -27,7 +27,8 @@ from vouch_desktop.core.storage.store import StoreProblem
 from vouch_desktop.core.system.logging_setup import redact as redact_patterns
 
 log = logging.getLogger(__name__)
-KINDS = ("connect", "login", "logout", "tunnel_start", "tunnel_stop", "tunnel_reconnect", "tunnel_failure")
+KINDS = ("connect", "connect_failure", "login", "logout", "tunnel_start", "tunnel_stop", "tunnel_reconnect",
+         "tunnel_failure")
 FIELDS = ("profile", "target", "region", "message", "local_port")
 TEXT_FIELDS = ("profile", "target", "region", "message")
 TAIL_BYTES = 8 * 1024 * 1024  # far more than max_entries lines (~150 bytes each): what is read of the file

@@ -27,6 +27,7 @@ class Settings:
     regions: list[str] = field(default_factory=lambda: ["us-east-1"])
     terminal: str = ""  # terminal id; empty: the first one found
     terminal_template: str = ""  # custom argv template, e.g. "myterm --title {title} -e {command}"
+    keep_open_on_error: bool = True  # a session that ends with an error leaves its window open to be read
     notify_enabled: bool = True
     notify_lead_minutes: int = 15
     start_at_login: bool = False

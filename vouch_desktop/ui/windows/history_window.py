@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.storage.history import KINDS, History
 from vouch_desktop.ui.windows.tables import filtered_table
 
-KIND_LABELS = {"connect": "Connected", "login": "Logged in", "logout": "Logged out", "tunnel_start": "Tunnel up",
-               "tunnel_stop": "Tunnel stopped", "tunnel_reconnect": "Tunnel reconnect",
-               "tunnel_failure": "Tunnel failed"}
+KIND_LABELS = {"connect": "Connected", "connect_failure": "Connect failed", "login": "Logged in",
+               "logout": "Logged out", "tunnel_start": "Tunnel up", "tunnel_stop": "Tunnel stopped",
+               "tunnel_reconnect": "Tunnel reconnect", "tunnel_failure": "Tunnel failed"}
 COLUMNS = ("When", "What", "Profile", "Target", "Region", "Details")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
+from vouch_desktop.core.connect.terminals import warnings as template_warnings
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
@@ -30,7 +31,10 @@ from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
 class SettingsWindow(QDialog):
     def __init__(self, settings: Settings, *, profiles: list[str], terminals: list[TerminalSpec],
                  save: Callable[[Settings], None], test_terminal: Callable[[Settings], None],
+                 installed: Collection[str] | None = None, automatic: str = "",
                  parent: QWidget | None = None) -> None:
+        """``installed``: ids of the terminals found here (None: all of them); ``automatic``: the name of
+        the one "Automatic" picks, with why."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
         self.setMinimumWidth(520)
@@ -48,10 +52,18 @@ class SettingsWindow(QDialog):
         self.regions = QLineEdit(", ".join(settings.regions))
         row("regions", "Regions", self.regions, "Comma-separated, e.g. eu-west-1, us-east-1")
         self.terminal = QComboBox()
-        self.terminal.addItem("Automatic (first one found)", "")
-        for spec in terminals:
+        self.terminal.addItem(f"Automatic ({automatic})" if automatic else "Automatic (none found)", "")
+        found = [s for s in terminals if installed is None or s.id in installed]
+        for spec in found:
             self.terminal.addItem(spec.name, spec.id)
         self.terminal.addItem("Custom command line…", CUSTOM)
+        missing = [s for s in terminals if s not in found]
+        if missing:
+            self.terminal.insertSeparator(self.terminal.count())
+        for spec in missing:  # shown, so that people see what is supported, but not choosable
+            self.terminal.addItem(f"{spec.name} (not installed)", spec.id)
+            item = self.terminal.model().item(self.terminal.count() - 1)  # type: ignore[attr-defined]
+            item.setEnabled(False)
         self.terminal.setCurrentIndex(max(0, self.terminal.findData(settings.terminal)))
         test = QPushButton("Test terminal")
         test.clicked.connect(lambda: self._test(self.collect()))
@@ -64,7 +76,16 @@ class SettingsWindow(QDialog):
         self.template = QLineEdit(settings.terminal_template)
         self.template.setPlaceholderText("myterm --title {title} -e {command}")
         row("terminal_template", "Custom command line", self.template,
-            "Placeholders: {command} {title} {target} {region} {profile}")
+            "Placeholders: {command} {title} {target} {region} {profile}. Alone, each is one argument "
+            "({command}: its own arguments); inside a larger argument, it is shell-quoted.")
+        self.template_warning = QLabel()
+        self.template_warning.setWordWrap(True)
+        self.template.textChanged.connect(self._show_template_warnings)
+        form.addRow("", self.template_warning)
+        self._show_template_warnings(settings.terminal_template)
+        self.keep_open = QCheckBox("Keep the window open when the session ends with an error")
+        self.keep_open.setChecked(settings.keep_open_on_error)
+        row("keep_open_on_error", "", self.keep_open)
         self.notify = QCheckBox("Notify before and at expiry")
         self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
                                "its own too (30 and 5 minutes before, and at expiry, without a button); those "
@@ -113,11 +134,17 @@ class SettingsWindow(QDialog):
         return replace(self._original, aws_profile=self.aws_profile.currentText().strip(),
                        regions=[r.strip() for r in self.regions.text().split(",") if r.strip()],
                        terminal=self.terminal.currentData(), terminal_template=self.template.text().strip(),
+                       keep_open_on_error=self.keep_open.isChecked(),
                        notify_enabled=self.notify.isChecked(), notify_lead_minutes=self.lead.value(),
                        vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
                        tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
                        allow_login_without_key=self.allow_without_key.isChecked(),
                        start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
+
+    def _show_template_warnings(self, text: str) -> None:
+        found = template_warnings(text.strip()) if text.strip() else []
+        self.template_warning.setText("\n".join(f"⚠ {w}" for w in found))
+        self.template_warning.setVisible(bool(found))
 
     def try_save(self) -> None:
         self.fields.clear()
