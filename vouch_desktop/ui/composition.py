@@ -105,12 +105,11 @@ class VouchDesktop:
             ssh_config=SshConfigEditor(), autostart=autostart_for(),
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         self.tray = tray or TrayIcon()
-        self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks)
+        self.windows = Windows(self.service, self.tasks, dark=lambda: self.tray.theme.dark)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            self.windows, quit_requested=self.request_quit, extra_sections=extra)
+            self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
         self.ipc = IpcServer(paths.socket_path(demo=demo is not None),
                              ControlHandlers(self.service, self.controller).handlers())
 

@@ -27,19 +27,22 @@ def seed_demo_profiles(profiles: ProfileBook, world: DemoWorld) -> None:
 
 def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
     def section(menu: QMenu, ui: MenuContext) -> None:
-        demo = menu.addMenu("Demo")
+        demo = menu.addMenu("De&mo")
         state = world.vouch_state
-        if state.key_present:
-            demo.addAction("Unplug the YubiKey").triggered.connect(lambda: state.configure(key_present=False))
-        else:
-            demo.addAction("Plug in the YubiKey").triggered.connect(lambda: state.configure(key_present=True))
+        key = demo.addAction("YubiKey plugged in")
+        key.setCheckable(True)
+        key.setChecked(state.key_present)
+        key.toggled.connect(lambda present: state.configure(key_present=present))
 
         def expire_soon(seconds: int) -> None:
             state.log_in(seconds)
             ui.service.monitor.poke()
 
-        demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
+        lead = ui.service.settings.current.notify_lead_minutes
+        demo.addAction(f"Session ends in {lead} min (the expiry warning shows in a few seconds)").triggered.connect(
+            lambda: expire_soon(lead * 60 + 5))
         demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
+
         def drop_sessions() -> None:
             for session in world.fake_aws.active_sessions():
                 world.fake_aws.drop_session(session.session_id)
