@@ -4,6 +4,7 @@ states, tooltips, details, Stop all and "Copied" feedback."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
@@ -216,7 +217,7 @@ def test_a_failed_tunnel_keeps_the_menu_narrow_and_explains_in_tooltip_and_detai
 def test_a_failure_notification_opens_the_details(app, qtbot, qloop):
     status = app.set_tunnel("reports-db", TunnelState.FAILED, PORT_IN_USE, PORT_ADVICE)
     app.service.tunnels.failed.emit(status)
-    qloop.run_until_complete(app.service.tasks.cancel_all())  # the notification task has run by then
+    qloop.run_until_complete(asyncio.sleep(0.05))  # the notification task runs
     [shown] = [n for n in app.notifier.shown if n.summary == "Tunnel reports-db failed"]
     assert shown.action_label == "Details…"
     shown.action()
@@ -239,7 +240,7 @@ def test_stop_all_stops_every_running_tunnel(app, qloop):
 
     async def settle():
         while app.service.active_tunnels():
-            await __import__("asyncio").sleep(0.01)
+            await asyncio.sleep(0.01)
 
     qloop.run_until_complete(settle())
     assert sorted(stopped) == ["orders-db", "reports-db"]
@@ -255,7 +256,7 @@ def test_copying_a_connection_string_says_copied(app, qloop):
     assert plain(item.text()) == "orders-db — psql -h localhost -p 15432"
     item.trigger()
     assert QGuiApplication.clipboard().text() == "psql -h localhost -p 15432"
-    qloop.run_until_complete(app.service.tasks.cancel_all())
+    qloop.run_until_complete(asyncio.sleep(0.05))
     [note] = [n for n in app.notifier.shown if n.summary == "Copied"]
     assert note.brief and "psql -h localhost -p 15432" in note.body  # brief: low urgency, gone by itself
     app.open_menu()  # opened again within moments, the item says so itself

@@ -30,6 +30,7 @@ from vouch_desktop.core.app.quick_connect import Candidate, rank
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
+UNREACHABLE_ROLE = Qt.ItemDataRole.UserRole + 3  # shown greyed, still selectable (Enter says why not)
 HINT = "Enter connects · Alt+Enter opens SSH · Ctrl+C copies the ssh command · Esc closes"
 MOVE_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
@@ -57,7 +58,7 @@ class TwoLineDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QGuiApplication.instance().style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)
+        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled) and not index.data(UNREACHABLE_ROLE)
         palette: QPalette = opt.palette
         group = QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
         main = palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
@@ -136,8 +137,7 @@ class ConnectPalette(QWidget):
             subtitle = candidate.subtitle + (f" · {candidate.reason}" if candidate.reason else "")
             item.setData(subtitle, SUBTITLE_ROLE)
             item.setToolTip(f"{candidate.title}\n{subtitle}")
-            if not candidate.connectable:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            item.setData(not candidate.connectable, UNREACHABLE_ROLE)
             self.model.appendRow(item)
         keys = [c.key for c in self.shown]
         row = keys.index(key) if key in keys else (0 if keys else -1)
