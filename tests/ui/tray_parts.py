@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from tests.app.parts import make_service
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.storage.profiles import InstanceProfile, TunnelProfile
@@ -81,6 +83,7 @@ class TrayApp:
 
 
 def make_tray_app(root: Path, vouch_path: str) -> TrayApp:
+    QApplication.instance().setQuitOnLastWindowClosed(False)  # as the composition root does: a tray app
     service = make_service(root, vouch_path)
     service.profiles.add(InstanceProfile("web-1", "i-0123456789abcdef0", "eu-west-1", ssh_user="ec2-user"))
     service.profiles.add(InstanceProfile("any web server", "Name=web-*", "eu-west-1"))
