@@ -70,12 +70,15 @@ class BastionPicker(QComboBox):
             model.appendRow(item)
         reachable = sum(1 for i in self.instances if i.connectable)
         failed = "; ".join(f"{f.region}: {f.message}" for f in result.failures)
+        listed = [r for r in result.regions if r not in {f.region for f in result.failures}]
         if self.instances:
             self.set_placeholder(f"— pick one of {reachable} reachable managed instance{'s' if reachable != 1 else ''}"
-                                 f" ({', '.join(result.regions)}) —")
+                                 f" ({', '.join(listed)}) —")
+        elif result.failures:
+            self.set_placeholder(f"— could not list instances: {result.failures[0].message} —")
         else:
             self.set_placeholder(f"— no managed instances in {', '.join(result.regions)} —")
-        self.setToolTip(failed)
+        self.setToolTip(failed and f"Not listed: {failed}")
         self.setEnabled(True)
 
     def _activated(self, index: int) -> None:
