@@ -219,7 +219,7 @@ def test_a_failure_notification_opens_the_details(app, qtbot, qloop):
     app.service.tunnels.failed.emit(status)
     qloop.run_until_complete(asyncio.sleep(0.05))  # the notification task runs
     [shown] = [n for n in app.notifier.shown if n.summary == "Tunnel reports-db failed"]
-    assert shown.action_label == "Details…"
+    assert shown.action_label == "Show details"
     shown.action()
     qtbot.waitUntil(lambda: app.windows.tunnels.details_window is not None
                     and app.windows.tunnels.details_window.isVisible())

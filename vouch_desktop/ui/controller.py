@@ -124,7 +124,7 @@ class Controller:
     def on_tunnel_failed(self, status: TunnelStatus) -> None:
         self.refresh_tray()
         self.tasks.spawn(self.notifier.show(f"Tunnel {status.name} failed",
-                                            f"{status.reason}\n{status.advice}".strip(), "Details…",
+                                            f"{status.reason}\n{status.advice}".strip(), "Show details",
                                             lambda: self.show_tunnel_details(status.name), critical=True),
                          what="notification")
 

@@ -86,7 +86,7 @@ class ConnectPalette(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Connect — Vouch Desktop")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint)
-        self.resize(560, 400)
+        self.resize(600, 420)
         self.handler = actions
         self.candidates: list[Candidate] = []
         self.shown: list[Candidate] = []

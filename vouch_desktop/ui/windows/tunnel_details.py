@@ -29,8 +29,8 @@ Lookup = Callable[[TunnelProfile], TunnelStatus]
 
 
 def remote_of(profile: TunnelProfile) -> str:
-    where = profile.remote_host if profile.document == REMOTE_HOST_DOCUMENT else "the bastion"
-    return f"{where}:{profile.remote_port} through {profile.target} ({profile.region})"
+    where = profile.remote_host if profile.document == REMOTE_HOST_DOCUMENT else "the instance itself"
+    return f"{where}:{profile.remote_port} ({profile.region})"
 
 
 class TunnelDetailsWindow(QWidget):
@@ -42,7 +42,10 @@ class TunnelDetailsWindow(QWidget):
         self.resize(720, 360)
         self._tunnels, self._status, self._toggle, self._dark = tunnels, status, toggle, dark
         self.list = QListWidget()
-        self.list.setMinimumWidth(220)
+        self.list.setMinimumWidth(240)
+        self.list.setMaximumWidth(320)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(lambda _: self.show_selected())
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
