@@ -18,7 +18,7 @@ from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.status_icons import status_icon
 from vouch_desktop.ui.tray import find_action, menu_layout, mnemonic, plain
 
-SESSIONS = [SessionState.LOGGED_OUT, SessionState.VALID, SessionState.EXPIRING, SessionState.EXPIRED]
+SESSIONS = list(SessionState)  # logged out, valid, expiring, expired, and not known, unconfirmed, vouch failing
 TUNNELS = {"none up": {}, "one up": {"orders-db": TunnelState.UP},
            "one failed": {"orders-db": TunnelState.FAILED},
            "up and failed": {"orders-db": TunnelState.UP, "reports-db": TunnelState.FAILED},

@@ -66,6 +66,9 @@ class TrayApp:
             SessionState.VALID: SessionSnapshot(SessionState.VALID, "a@b.c", now + 7 * 3600, 7 * 3600),
             SessionState.EXPIRING: SessionSnapshot(SessionState.EXPIRING, "a@b.c", now + 600, 600),
             SessionState.EXPIRED: SessionSnapshot(SessionState.EXPIRED, "a@b.c", now - 60),
+            SessionState.UNCONFIRMED: SessionSnapshot(SessionState.UNCONFIRMED, "a@b.c", now + 3600),
+            SessionState.UNKNOWN: SessionSnapshot(SessionState.UNKNOWN),
+            SessionState.ERROR: SessionSnapshot(SessionState.ERROR, error="vouch is not installed"),
         }[state]
         self.controller.refresh_tray()
 

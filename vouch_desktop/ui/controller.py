@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 ICON_FOR_STATE = {SessionState.UNKNOWN: "logged-out", SessionState.LOGGED_OUT: "logged-out",
                   SessionState.VALID: "valid", SessionState.EXPIRING: "expiring",
-                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error"}
+                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error",
+                  SessionState.UNCONFIRMED: "error"}  # vouch could not confirm the session (offline?)
 Section = Callable[[QMenu, MenuContext], None]
 # above the headline: the menu's first item
 LEAD_SECTIONS: list[tuple[str, Section, bool]] = [("Connect…", quick_connect_section, True)]

@@ -21,7 +21,7 @@ from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolde
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.access import CallerIdentity, check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, DatabaseEndpoint
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery, RegionDone
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
@@ -161,9 +161,10 @@ class AppService:
         return await check_access(self.aws, settings.aws_profile, settings.regions[0])
 
     # ---------------------------------------------------------------- instances and shells
-    async def load_instances(self, on_region_done: Callable[[str, int], None] | None = None) -> DiscoveryResult:
+    async def load_instances(self, on_region: RegionDone[DiscoveredInstance] | None = None) -> DiscoveryResult:
+        """Every chosen region's instances; ``on_region`` hears of each region as soon as it is done."""
         settings = self.settings.current
-        self.instances = await self.discovery.discover(settings.aws_profile, settings.regions, on_region_done)
+        self.instances = await self.discovery.discover(settings.aws_profile, settings.regions, on_region)
         return self.instances
 
     @staticmethod

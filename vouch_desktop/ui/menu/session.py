@@ -1,5 +1,5 @@
-"""The session section: the key line, log in / log out, "Check AWS access". The same items in every
-state: what does not apply is disabled, with the reason in the item."""
+"""The session section: the key line, log in / log out, "Check AWS access", "Set up AWS access…".
+The same items in every state: what does not apply is disabled, with the reason in the item."""
 
 from __future__ import annotations
 
@@ -33,3 +33,4 @@ def session_section(menu: QMenu, ui: MenuContext) -> None:
         logout.setEnabled(False)
         logout.setText("Log &out (not logged in)")
     menu.addAction("Check &AWS access").triggered.connect(windows.check_aws_access)
+    menu.addAction("Set &up AWS access…").triggered.connect(windows.show_aws_setup)

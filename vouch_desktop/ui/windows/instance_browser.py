@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
 from vouch_desktop.core.connect.ssh_config import ssh_command_line
 from vouch_desktop.ui.windows.tables import filtered_table
 
@@ -37,6 +37,7 @@ class InstanceBrowser(QWidget):
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
         self.result: DiscoveryResult | None = None
         self._by_key: dict[str, DiscoveredInstance] = {}
+        self._failures: dict[str, RegionFailure | None] = {}  # regions shown by show_region so far
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by name, id, region, IP…")
@@ -130,6 +131,35 @@ class InstanceBrowser(QWidget):
         self._begin(result)
         for instance in result.instances:
             self.model.appendRow(self._row(instance))
+        self._finish(result)
+
+    async def show_region(self, region: str, instances: list[DiscoveredInstance], failure: RegionFailure | None,
+                          chunk: int = 200) -> None:
+        """One region's instances as soon as it is done, while others still load: its earlier rows are
+        replaced, a chunk at a time; a failure joins the others above the table."""
+        self._greyed = self.palette().placeholderText()
+        self.table.setSortingEnabled(False)
+        for row in reversed(range(self.model.rowCount())):
+            if self.model.item(row, 2).text() == region:
+                self.model.removeRow(row)
+        self._by_key.update({f"{i.region}/{i.instance_id}": i for i in instances})
+        self._failures[region] = failure
+        failures = "; ".join(f"{f.region}: {f.message}" for f in self._failures.values() if f is not None)
+        self.errors_label.setText(failures)
+        self.errors_label.setVisible(bool(failures))
+        for start in range(0, len(instances), chunk):
+            for instance in instances[start:start + chunk]:
+                self.model.appendRow(self._row(instance))
+            await asyncio.sleep(0)
+
+    def finish_regions(self, result: DiscoveryResult) -> None:
+        """After ``show_region`` for every region: the whole result, without building its rows again."""
+        self.result = result
+        self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
+        self._failures = {}
+        for row in reversed(range(self.model.rowCount())):  # regions no longer chosen in the settings
+            if self.model.item(row, 2).text() not in result.regions:
+                self.model.removeRow(row)
         self._finish(result)
 
     async def show_result(self, result: DiscoveryResult, chunk: int = 200) -> None:

@@ -9,7 +9,7 @@ import time
 from vouch_desktop.core.app.quick_connect import Candidate, candidates_from
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
-from vouch_desktop.core.aws.discovery import DiscoveredInstance
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, RegionFailure
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.ui.windows.ask import Boxes
 from vouch_desktop.ui.windows.connect_palette import ConnectPalette
@@ -49,8 +49,8 @@ class QuickConnect:
         regions = self.service.settings.current.regions
         done: list[str] = []
 
-        def region_done(region: str, count: int) -> None:
-            done.append(f"{region}: {count}")
+        def region_done(region: str, found: list[DiscoveredInstance], failure: RegionFailure | None) -> None:
+            done.append(f"{region}: {'failed' if failure is not None else len(found)}")
             palette.set_loading(f"Looking for instances in {len(regions)} region{'s' if len(regions) > 1 else ''}… "
                                 f"({', '.join(done)})")
 

@@ -66,6 +66,9 @@ class SettingsWindow(QDialog):
         row("terminal_template", "Custom command line", self.template,
             "Placeholders: {command} {title} {target} {region} {profile}")
         self.notify = QCheckBox("Notify before and at expiry")
+        self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
+                               "its own too (30 and 5 minutes before, and at expiry, without a button); those "
+                               "cannot be turned off here.")
         self.notify.setChecked(settings.notify_enabled)
         row("notify_enabled", "", self.notify)
         self.lead = QSpinBox()

@@ -3,6 +3,7 @@ composition root and handed to the menu sections and the controller."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from vouch_desktop.core.app.service import AppService
@@ -17,10 +18,12 @@ from vouch_desktop.ui.windows.tunnel_windows import TunnelWindows
 
 
 class Windows:
-    def __init__(self, service: AppService, tasks: Tasks, dark: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, service: AppService, tasks: Tasks, *,
+                 login_platform: Callable[[], str] = lambda: sys.platform,
+                 dark: Callable[[], bool] = lambda: False) -> None:
         self.keeper = Keeper()
         self.boxes = Boxes(self.keeper)
-        self.session = SessionWindows(service, tasks, self.boxes)
+        self.session = SessionWindows(service, tasks, self.boxes, login_platform)
         self.instances = InstanceWindows(service, tasks, self.boxes)
         self.profiles = ProfileWindows(service, tasks, self.keeper)
         self.tools = ToolWindows(service, tasks, self.boxes)
