@@ -55,6 +55,8 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         assert unknown.returncode == ExitCode.UNKNOWN_PROFILE
         assert "There is no tunnel profile named 'nope'." in unknown.stderr and "orders-db" in unknown.stderr
         assert cli("--demo", "connect", "nope", env=runtime_env).returncode == ExitCode.UNKNOWN_PROFILE
+        palette = cli("--demo", "connect", env=runtime_env)  # no name: the app opens its Connect… palette
+        assert palette.returncode == 0 and "Connect… palette is open" in palette.stdout, palette.stderr
 
         second = cli("--demo", env=runtime_env)  # a second launch hands over and leaves
         assert second.returncode == 0 and "already running" in second.stdout
@@ -78,6 +80,8 @@ def test_without_the_app(runtime_env, fake_vouch, isolated_home):
     assert result.returncode == ExitCode.NOT_LOGGED_IN and result.stdout.startswith("Not logged in")
     result = cli("tunnel", "up", "x", env=env)
     assert result.returncode == ExitCode.NOT_RUNNING and "not running" in result.stderr
+    result = cli("connect", env=env)
+    assert result.returncode == ExitCode.NOT_RUNNING and "the Connect… palette lives in the tray app" in result.stderr
     result = cli("connect", "nothing", env=env)
     assert result.returncode == ExitCode.UNKNOWN_PROFILE and "no instance profile named 'nothing'" in result.stderr
     assert cli("tunnel", "sideways", env=env).returncode == 2  # argparse usage error

@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", type=float, default=None, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("status", help="login state, key and tunnels")
-    connect = sub.add_parser("connect", help="open an SSM shell for a saved instance profile in your terminal")
-    connect.add_argument("name")
+    connect = sub.add_parser("connect", help="open an SSM shell for a saved instance profile in your terminal; "
+                                             "without a name, open the running app's Connect… palette")
+    connect.add_argument("name", nargs="?", default="")
     tunnel = sub.add_parser("tunnel", help="list, start or stop saved tunnels (or a group)")
     tunnel.add_argument("action", choices=["list", "up", "down"])
     tunnel.add_argument("name", nargs="?", default="")

@@ -116,12 +116,12 @@ class VouchDesktop:
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         profiles.removing.connect(self.service.tunnels.retire)  # a running tunnel's profile deleted or renamed
         self.tray = tray or TrayIcon()
-        self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks, login_platform=login_platform)
+        self.windows = Windows(self.service, self.tasks, login_platform=login_platform,
+                               dark=lambda: self.tray.theme.dark)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            self.windows, quit_requested=self.request_quit, extra_sections=extra)
+            self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
         self.ipc = IpcServer(paths.socket_path(demo=demo is not None),
                              ControlHandlers(self.service, self.controller).handlers())
 

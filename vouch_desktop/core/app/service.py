@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -188,9 +188,9 @@ class AppService:
             raise SshSetupFailed(f"{self.ssh_config.path} could not be changed: {exc.strerror or exc}.",
                                  advice="Check the file's permissions, or add the block by hand.") from exc
 
-    async def open_ssh(self, instance: DiscoveredInstance) -> None:
+    async def open_ssh(self, instance: DiscoveredInstance, user: str = "") -> None:
         settings = self.settings.current
-        await open_in_terminal(settings, ssh_argv(instance.instance_id), f"ssh {instance.label}",
+        await open_in_terminal(settings, ssh_argv(instance.instance_id, user), f"ssh {instance.label}",
                                {"target": instance.instance_id, "region": instance.region,
                                 "profile": settings.aws_profile})
 
@@ -225,6 +225,21 @@ class AppService:
             await self.start_tunnel(profile)
         else:
             await self.tunnels.stop(profile.name)
+
+    def active_tunnels(self) -> list[TunnelStatus]:
+        """The saved tunnels that are up or on their way (starting, reconnecting, paused)."""
+        return [status for profile in self.profiles.tunnels if (status := self.tunnel_status(profile)).active]
+
+    async def stop_all_tunnels(self) -> None:
+        await asyncio.gather(*(self.tunnels.stop(status.name) for status in self.active_tunnels()))
+
+    def quit_needs_confirmation(self) -> list[TunnelStatus]:
+        """The tunnels quitting would stop, when the user wants to be asked first (else empty)."""
+        return self.active_tunnels() if self.settings.current.confirm_quit_with_tunnels else []
+
+    def stop_confirming_quit(self) -> None:
+        """"Don't ask again": saved like any other setting."""
+        self.apply_settings(replace(self.settings.current, confirm_quit_with_tunnels=False))
 
     async def bring_up(self, profiles: list[TunnelProfile], wait: float = TUNNEL_UP_WAIT) -> None:
         """Start them and return once each is up or has failed (or ``wait`` s passed), as a script wants."""

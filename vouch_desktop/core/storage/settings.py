@@ -35,6 +35,7 @@ class Settings:
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
     tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in channel
+    confirm_quit_with_tunnels: bool = True  # Quit from the tray asks first while tunnels are up
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:

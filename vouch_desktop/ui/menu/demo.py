@@ -87,12 +87,12 @@ def vouch_paths(menu: QMenu, state: FakeVouchState, world: DemoWorld, poke: Call
 
 def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
     def section(menu: QMenu, ui: MenuContext) -> None:
-        demo = menu.addMenu("Demo")
+        demo = menu.addMenu("De&mo")
         state = world.vouch_state
-        if state.key_present:
-            demo.addAction("Unplug the YubiKey").triggered.connect(lambda: state.configure(key_present=False))
-        else:
-            demo.addAction("Plug in the YubiKey").triggered.connect(lambda: state.configure(key_present=True))
+        key = demo.addAction("YubiKey plugged in")
+        key.setCheckable(True)
+        key.setChecked(state.key_present)
+        key.toggled.connect(lambda present: state.configure(key_present=present))
 
         def poke() -> None:
             ui.service.monitor.poke()
@@ -101,7 +101,9 @@ def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
             state.log_in(seconds)
             poke()
 
-        demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
+        lead = ui.service.settings.current.notify_lead_minutes
+        demo.addAction(f"Session ends in {lead} min (the expiry warning shows in a few seconds)").triggered.connect(
+            lambda: expire_soon(lead * 60 + 5))
         demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
 
         def drop_sessions() -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
+from vouch_desktop.core.aws.discovery import DiscoveredInstance
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
@@ -26,6 +27,7 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
+from vouch_desktop.ui.windows.bastion_picker import BastionPicker
 from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
 
 
@@ -114,6 +116,9 @@ class TunnelProfileDialog(FormDialog):
         self.database.currentIndexChanged.connect(self._database_picked)
         self.form.addRow("Database", self.database)
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
+        self.bastions = BastionPicker()  # filled from discovery by the caller
+        self.bastions.picked.connect(self._bastion_picked)
+        self.form.addRow("Pick a bastion", self.bastions)
         self.target = self.add_field("target", "Bastion", QLineEdit(profile.target),
                                      "Instance id, or a tag filter such as Name=bastion-*")
         self.document = self.add_field("document", "Forward to", QComboBox())
@@ -152,6 +157,10 @@ class TunnelProfileDialog(FormDialog):
             self.name.setText(endpoint.identifier + suffix)
         if not self.local_port.value():
             self.local_port.setValue(endpoint.port)
+
+    def _bastion_picked(self, instance: DiscoveredInstance) -> None:
+        self.target.setText(instance.instance_id)
+        self.region.setCurrentText(instance.region)
 
     def build(self) -> TunnelProfile:
         return TunnelProfile(name=self.name.text(), target=self.target.text().strip(),

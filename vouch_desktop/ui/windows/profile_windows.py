@@ -48,4 +48,10 @@ class ProfileWindows:
         async def fill_databases() -> None:
             dialog.add_databases(await self.service.database_endpoints())
 
+        async def fill_bastions() -> None:
+            dialog.bastions.set_loading()
+            dialog.bastions.set_result(self.service.instances or await self.service.load_instances())
+
         self.tasks.spawn(fill_databases(), what="RDS discovery")
+        self.tasks.spawn(fill_bastions(), what="bastion discovery",
+                         on_error=lambda error: dialog.bastions.set_failed(error.message))

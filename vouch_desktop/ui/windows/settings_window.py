@@ -111,6 +111,9 @@ class SettingsWindow(QDialog):
         self.allow_without_key = QCheckBox("Allow login when no key is detected (some keys are not visible)")
         self.allow_without_key.setChecked(settings.allow_login_without_key)
         row("allow_login_without_key", "", self.allow_without_key)
+        self.confirm_quit = QCheckBox("Ask before quitting while tunnels are up")
+        self.confirm_quit.setChecked(settings.confirm_quit_with_tunnels)
+        row("confirm_quit_with_tunnels", "", self.confirm_quit)
         self.start_at_login = QCheckBox("Start Vouch Desktop when I log in")
         self.start_at_login.setChecked(settings.start_at_login)
         row("start_at_login", "", self.start_at_login)
@@ -139,7 +142,8 @@ class SettingsWindow(QDialog):
                        vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
                        tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
                        allow_login_without_key=self.allow_without_key.isChecked(),
-                       start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
+                       start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText(),
+                       confirm_quit_with_tunnels=self.confirm_quit.isChecked())
 
     def _show_template_warnings(self, text: str) -> None:
         found = template_warnings(text.strip()) if text.strip() else []
