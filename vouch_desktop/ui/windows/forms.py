@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
 
-ERROR_STYLE = "color: #c62f2f;"
+from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+
 W = TypeVar("W", bound=QWidget)
 
 
 class FieldErrors:
     def __init__(self, form: QFormLayout) -> None:
         self.form = form
-        self.labels: dict[str, QLabel] = {}
+        self.labels: dict[str, WrappingLabel] = {}
 
     def add_row(self, name: str, label: str, widget: W, hint: str = "") -> W:
         holder = QWidget()
@@ -21,11 +22,8 @@ class FieldErrors:
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(widget)
         if hint:
-            column.addWidget(QLabel(hint))
-        error = QLabel()
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
-        error.hide()
+            column.addWidget(WrappingLabel(hint))
+        error = error_label()
         column.addWidget(error)
         self.labels[name] = error
         self.form.addRow(label, holder)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
 from vouch_desktop.core.connect.ssh_config import ssh_command_line
+from vouch_desktop.ui.windows.labels import error_label
 from vouch_desktop.ui.windows.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")
@@ -60,10 +61,7 @@ class InstanceBrowser(QWidget):
         self.table.doubleClicked.connect(lambda _: self._act(self._connect))
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
-        self.errors_label = QLabel()
-        self.errors_label.setWordWrap(True)
-        self.errors_label.setStyleSheet("color: #c62f2f;")
-        self.errors_label.hide()
+        self.errors_label = error_label()  # regions that could not be read
 
         self.connect_button = QPushButton("Connect")
         self.connect_button.setDefault(True)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.ui.windows.labels import error_label
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,7 @@ class LoginDialog(QDialog):
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setPlaceholderText("YubiKey PIN")
         self.pin_edit.setAccessibleName("YubiKey PIN")
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62f2f;")
-        self.error_label.hide()
+        self.error_label = error_label()
         buttons = QDialogButtonBox()
         self.login_button = buttons.addButton("Log in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setDefault(True)

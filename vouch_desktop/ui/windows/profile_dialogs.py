@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -26,7 +25,8 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
+from vouch_desktop.ui.windows.forms import FieldErrors, W
+from vouch_desktop.ui.windows.labels import error_label
 
 
 class FormDialog(QDialog):
@@ -40,10 +40,7 @@ class FormDialog(QDialog):
         self.form = QFormLayout()
         self.fields = FieldErrors(self.form)
         self.errors = self.fields.labels
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()  # what belongs to no field: the file could not be saved
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)

@@ -10,7 +10,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profile_io import ImportPlan, apply_import, export_profiles, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+from vouch_desktop.ui.windows.labels import WrappingLabel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -49,7 +49,7 @@ class ProfileList(QWidget):
         self.search.textChanged.connect(self.reload)
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _: self.edit_selected())
-        self.undo_label = QLabel()
+        self.undo_label = WrappingLabel()
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.clicked.connect(self.undo)
         self.undo_label.hide()
