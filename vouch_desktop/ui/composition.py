@@ -32,6 +32,7 @@ from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import ProfileBook
 from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
+from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
 from vouch_desktop.core.system.notifications import FreedesktopNotifier
@@ -83,6 +84,8 @@ class VouchDesktop:
             key_detector = demo_menu.DemoKeyDetector(demo.vouch_state)
         history = History(paths.history_file)
         problems += history.check()
+        ui_state = UiState(paths)
+        problems += ui_state.load()
         self.problems = problems
         self.settings = SettingsHolder(settings)
         self.tasks = Tasks()
@@ -106,7 +109,7 @@ class VouchDesktop:
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         self.tray = tray or TrayIcon()
         self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks)
+        self.windows = Windows(self.service, self.tasks, ui_state)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),

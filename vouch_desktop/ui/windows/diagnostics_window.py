@@ -18,6 +18,7 @@ class DiagnosticsWindow(QWidget):
     def __init__(self, rerun: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Diagnostics — Vouch Desktop")
+        self.setObjectName("diagnostics")
         self.resize(720, 360)
         self.status = WrappingLabel("Running checks…")
         self.tree = QTreeWidget()

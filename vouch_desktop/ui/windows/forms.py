@@ -1,10 +1,12 @@
-"""Form rows whose validation messages appear right under the field they are about."""
+"""Form rows whose validation messages appear right under the field they are about, in a form that
+scrolls when the screen is too small for it."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
 
@@ -44,3 +46,26 @@ class FieldErrors:
                 label.setText(message)
                 label.show()
         return unplaced
+
+
+class FormScroll(QScrollArea):
+    """A form that scrolls when the screen is too small for it (a high scale factor, a small laptop),
+    and asks for its whole height otherwise: the dialog's buttons stay on screen either way."""
+
+    def __init__(self, form: QFormLayout) -> None:
+        super().__init__()
+        body = QWidget()
+        body.setLayout(form)
+        self.setWidget(body)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        body = self.widget().sizeHint()
+        return QSize(body.width() + self.verticalScrollBar().sizeHint().width(), body.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        body = self.widget().minimumSizeHint()
+        return QSize(body.width() + self.verticalScrollBar().sizeHint().width(),
+                     min(body.height(), 4 * self.fontMetrics().height()))

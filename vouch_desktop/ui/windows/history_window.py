@@ -28,6 +28,7 @@ class HistoryWindow(QWidget):
     def __init__(self, history: History, log_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("History — Vouch Desktop")
+        self.setObjectName("history")
         self.resize(860, 420)
         self.history, self.log_dir = history, log_dir
         self.kind = QComboBox()

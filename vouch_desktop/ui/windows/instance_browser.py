@@ -34,6 +34,7 @@ class InstanceBrowser(QWidget):
                  ssh_user: Callable[[DiscoveredInstance], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Instances — Vouch Desktop")
+        self.setObjectName("instances")
         self.resize(900, 480)
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
         self.result: DiscoveryResult | None = None

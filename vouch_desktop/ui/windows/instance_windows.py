@@ -27,8 +27,7 @@ class InstanceWindows:
             self.browser = InstanceBrowser(refresh=self.refresh, connect=self.connect_instance,
                                            save_profile=self.save_instance_profile, open_ssh=self.open_ssh,
                                            ssh_user=lambda instance: "")
-        self.browser.show()
-        self.browser.raise_()
+        self.boxes.keeper.show(self.browser)
         if self.service.instances is None:
             self.refresh()
         else:

@@ -52,7 +52,8 @@ class LoginDialog(QDialog):
     def __init__(self, make_runner: Callable[[], LoginRunner], email_hint: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Log in to Vouch")
+        self.setWindowTitle("Log in to Vouch — Vouch Desktop")
+        self.setObjectName("login")
         self.setMinimumWidth(360)
         self._make_runner = make_runner
         self._runner: LoginRunner | None = None

@@ -25,7 +25,8 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.windows.forms import FieldErrors, W
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll, W
+from vouch_desktop.ui.windows.frame import titled
 from vouch_desktop.ui.windows.labels import error_label
 
 
@@ -34,7 +35,7 @@ class FormDialog(QDialog):
 
     def __init__(self, title: str, save: Callable[[Profile], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.setWindowTitle(titled(title))
         self.setMinimumWidth(480)
         self._save = save
         self.form = QFormLayout()
@@ -45,7 +46,7 @@ class FormDialog(QDialog):
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(FormScroll(self.form), 1)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
@@ -84,6 +85,7 @@ class InstanceProfileDialog(FormDialog):
     def __init__(self, profile: InstanceProfile, regions: list[str], save: Callable[[Profile], None],
                  parent: QWidget | None = None, title: str = "Instance profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("instance-profile")
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
         self.target = self.add_field("target", "Target", QLineEdit(profile.target),
                                      "An instance id, or a tag filter such as Name=web-* (resolved when connecting)")
@@ -104,6 +106,7 @@ class TunnelProfileDialog(FormDialog):
                  databases: list[DatabaseEndpoint] | None = None, parent: QWidget | None = None,
                  title: str = "Tunnel profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("tunnel-profile")
         self.database = QComboBox()
         self.database.addItem("— pick an RDS database to fill the form —")
         self.databases: list[DatabaseEndpoint] = []  # item i+1 of the box; Qt holds only the labels

@@ -20,8 +20,7 @@ class ProfileWindows:
     def show_profiles(self) -> None:
         if self.window is None:
             self.window = ProfilesWindow(self.service.profiles, self.edit_instance, self.edit_tunnel)
-        self.window.show()
-        self.window.raise_()
+        self.keeper.show(self.window)
 
     def _saver(self, profile: Profile | None) -> Callable[[Profile], None]:
         """Where the dialog saves: a new profile is added, an edited one replaces its old self."""

@@ -156,6 +156,7 @@ class ProfilesWindow(QWidget):
                  edit_tunnel: Callable[[TunnelProfile | None], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Profiles — Vouch Desktop")
+        self.setObjectName("profiles")
         self.resize(760, 420)
 
         def instance(profile: Profile | None) -> None:

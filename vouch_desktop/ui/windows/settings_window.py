@@ -23,7 +23,7 @@ from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.ui.windows.forms import FieldErrors
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll
 from vouch_desktop.ui.windows.labels import error_label
 
 
@@ -33,6 +33,7 @@ class SettingsWindow(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
+        self.setObjectName("settings")
         self.setMinimumWidth(520)
         self._original, self._save, self._test = settings, save, test_terminal
         form = QFormLayout()
@@ -99,7 +100,7 @@ class SettingsWindow(QDialog):
         buttons.rejected.connect(self.reject)
         self.general_error = error_label()  # what belongs to no field: the file could not be saved
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(FormScroll(form), 1)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.ui.windows.ask import Boxes, Keeper
 from vouch_desktop.ui.windows.instance_windows import InstanceWindows
 from vouch_desktop.ui.windows.profile_windows import ProfileWindows
@@ -13,8 +14,8 @@ from vouch_desktop.ui.windows.tool_windows import ToolWindows
 
 
 class Windows:
-    def __init__(self, service: AppService, tasks: Tasks) -> None:
-        self.keeper = Keeper()
+    def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None) -> None:
+        self.keeper = Keeper(ui_state)
         self.boxes = Boxes(self.keeper)
         self.session = SessionWindows(service, tasks, self.boxes)
         self.instances = InstanceWindows(service, tasks, self.boxes)
