@@ -54,18 +54,18 @@ class FormScroll(QScrollArea):
 
     def __init__(self, form: QFormLayout) -> None:
         super().__init__()
-        body = QWidget()
-        body.setLayout(form)
-        self.setWidget(body)
+        self.body = QWidget()
+        self.body.setLayout(form)
+        self.setWidget(self.body)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        body = self.widget().sizeHint()
+        body = self.body.sizeHint()
         return QSize(body.width() + self.verticalScrollBar().sizeHint().width(), body.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        body = self.widget().minimumSizeHint()
+        body = self.body.minimumSizeHint()
         return QSize(body.width() + self.verticalScrollBar().sizeHint().width(),
                      min(body.height(), 4 * self.fontMetrics().height()))
