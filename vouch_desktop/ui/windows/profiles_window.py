@@ -49,6 +49,7 @@ class ProfileList(QWidget):
         self.search.textChanged.connect(self.reload)
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _: self.edit_selected())
+        self.list.itemSelectionChanged.connect(self._update_buttons)
         self.undo_label = WrappingLabel()
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.clicked.connect(self.undo)
@@ -63,10 +64,17 @@ class ProfileList(QWidget):
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list).activated.connect(self.delete)
+        # keys on the list act on its selection only, and only while the list has the focus (Delete in the
+        # search box deletes text, not a profile)
+        for keys, slot in ((QKeySequence(QKeySequence.StandardKey.Delete), self.delete),
+                           (QKeySequence(Qt.Key.Key_Return), self.edit_selected),
+                           (QKeySequence(Qt.Key.Key_Enter), self.edit_selected),
+                           (QKeySequence("Alt+Up"), lambda: self.move_selected(-1)),
+                           (QKeySequence("Alt+Down"), lambda: self.move_selected(1))):
+            shortcut = QShortcut(keys, self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.undo)
-        QShortcut(QKeySequence("Alt+Up"), self.list).activated.connect(lambda: self.move_selected(-1))
-        QShortcut(QKeySequence("Alt+Down"), self.list).activated.connect(lambda: self.move_selected(1))
         undo_row = QHBoxLayout()
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
@@ -93,13 +101,20 @@ class ProfileList(QWidget):
             self.list.addItem(item)
             if profile.name == current:
                 self.list.setCurrentItem(item)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_name() is not None
+        for name in ("Edit…", "Duplicate", "Delete"):
+            self.buttons[name].setEnabled(chosen)
         # reordering a filtered view would be confusing: only when showing everything
         for name in ("Move up", "Move down"):
-            self.buttons[name].setEnabled(not needle)
+            self.buttons[name].setEnabled(chosen and not self.search.text())
 
     def selected_name(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(NAME_ROLE) if item is not None else None
+        """The profile the user chose: the selected row, never a row that only has the focus frame."""
+        items = self.list.selectedItems()
+        return items[0].data(NAME_ROLE) if items else None
 
     def edit_selected(self) -> None:
         name = self.selected_name()
@@ -145,10 +160,15 @@ class ProfileList(QWidget):
             self.reload()
             self.select(name)
 
-    def select(self, name: str) -> None:
+    def select(self, name: str) -> bool:
+        """Select (and scroll to) the profile ``name``; False when the list does not show it."""
         for row in range(self.list.count()):
-            if self.list.item(row).data(NAME_ROLE) == name:
-                self.list.setCurrentRow(row)
+            item = self.list.item(row)
+            if item.data(NAME_ROLE) == name:
+                self.list.setCurrentItem(item)
+                self.list.scrollToItem(item)
+                return True
+        return False
 
 
 class ProfilesWindow(QWidget):
@@ -168,7 +188,7 @@ class ProfilesWindow(QWidget):
         self.instances = ProfileList(book, InstanceProfile, instance)
         self.tunnels = ProfileList(book, TunnelProfile, tunnel)
         self.book = book
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         tabs.addTab(self.instances, "Instances")
         tabs.addTab(self.tunnels, "Tunnels")
         share = QHBoxLayout()
@@ -187,6 +207,15 @@ class ProfilesWindow(QWidget):
     def reload(self, *args: object) -> None:
         self.instances.reload()
         self.tunnels.reload()
+
+    def show_profile(self, profile: Profile) -> None:
+        """After an edit or an addition: the tab of its kind, with it selected (also when it was renamed)."""
+        profiles = self.tunnels if isinstance(profile, TunnelProfile) else self.instances
+        self.tabs.setCurrentWidget(profiles)
+        if not profiles.select(profile.name) and profiles.search.text():
+            profiles.search.clear()  # the search hid it
+            profiles.select(profile.name)
+        profiles.list.setFocus()
 
     def _file_dialog(self, title: str, name: str, save: bool, chosen: Callable[[str], object]) -> QFileDialog:
         """A file dialog shown without a nested event loop (see ui/windows/ask.py); ``chosen`` gets the path."""
