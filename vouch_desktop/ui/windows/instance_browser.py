@@ -55,7 +55,7 @@ class InstanceBrowser(QWidget):
         self.resize(900, 480)
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
         self.result: DiscoveryResult | None = None
-        self._keep_selected = ""  # the instance selected when a refresh began
+        self._keep_selected = ""  # the instance the user selected last (rebuilding the rows drops the selection)
         self._by_key: dict[str, DiscoveredInstance] = {}
 
         self.filter_edit = QLineEdit()
@@ -142,9 +142,6 @@ class InstanceBrowser(QWidget):
         return row
 
     def _begin(self, result: DiscoveryResult) -> None:
-        chosen = self.selected()
-        if chosen is not None:
-            self._keep_selected = f"{chosen.region}/{chosen.instance_id}"
         self.result = result
         self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
         self._greyed = self.palette().placeholderText()
@@ -153,9 +150,8 @@ class InstanceBrowser(QWidget):
 
     def _finish(self, result: DiscoveryResult) -> None:
         self.table.setSortingEnabled(True)
-        if self._keep_selected:
+        if self._keep_selected and self.selected() is None:  # the rows were rebuilt: select it again
             self._select_key(self._keep_selected)
-            self._keep_selected = ""
         failures = "; ".join(f"{f.region}: {f.message}" for f in result.failures)
         self.errors_label.setText(failures)
         self.errors_label.setVisible(bool(failures))
@@ -217,6 +213,8 @@ class InstanceBrowser(QWidget):
 
     def _update_buttons(self, *args: object) -> None:
         instance = self.selected()
+        if instance is not None:
+            self._keep_selected = f"{instance.region}/{instance.instance_id}"
         ok = instance is not None and instance.connectable
         self.connect_button.setToolTip("Enter" if ok else (f"Cannot connect: {instance.reason}" if instance else ""))
         for button in (self.connect_button, self.ssh_button):
