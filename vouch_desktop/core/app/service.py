@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
@@ -29,7 +29,7 @@ from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.connect.terminals import CUSTOM, parse
-from vouch_desktop.core.errors import ValidationError, ValidationErrors
+from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
@@ -50,6 +50,36 @@ TERMINAL_TEST = ["sh", "-c", "echo 'Vouch Desktop: this terminal works.'; sleep 
 
 class SshSetupFailed(ConnectError):
     """~/.ssh/config could not be changed."""
+
+
+class LoginRunner(Protocol):
+    """What logs in (core/vouch/login.py): the login dialog runs it."""
+
+    def run(self, pin: str, on_progress: Callable[[Any], None]) -> Awaitable[object]: ...
+    def cancel(self) -> None: ...
+
+
+class RecordedLogin:
+    """A login runner whose failures are also handed to ``failed`` (for the history)."""
+
+    def __init__(self, runner: LoginRunner, failed: Callable[[VouchDesktopError], None]) -> None:
+        self.runner, self.failed = runner, failed
+        self.cancelled = False
+
+    async def run(self, pin: str, on_progress: Callable[[Any], None]) -> object:
+        try:
+            return await self.runner.run(pin, on_progress)
+        except VouchDesktopError as exc:
+            if not self.cancelled:  # stopping vouch on Cancel may make it fail: that is no failed login
+                self.failed(exc)
+            raise
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.runner.cancel()
+
+    def __getattr__(self, name: str) -> Any:  # what else the runner offers (its pid, its platform's needs)
+        return getattr(self.runner, name)
 
 
 def set_root_log_level(level: str) -> None:
@@ -131,6 +161,9 @@ class AppService:
         self.tasks.spawn(self.tunnels.reconnect_all("the clock jumped (resume from sleep)"), what="reconnect")
 
     def on_transition(self, change: tuple[SessionState, SessionState]) -> None:
+        old, new = change
+        if new is SessionState.EXPIRED and old is not SessionState.EXPIRED:
+            self.history.add("session_expired", message=self.monitor.snapshot.email)
         notice = notice_for_transition(*change, self.monitor.snapshot)
         if notice is not None and self.settings.current.notify_enabled:
             self.notices.emit(notice)
@@ -150,6 +183,14 @@ class AppService:
             self.history.add("login")
             self.aws.forget()
             self.monitor.poke()
+
+    def login_failed(self, error: VouchDesktopError) -> None:
+        """A login that vouch refused (a wrong PIN, no key, …); a cancelled one is not a failure."""
+        self.history.add("login_failure", message=error.message)
+
+    def recording(self, runner: LoginRunner) -> LoginRunner:
+        """``runner`` with its failures kept in the history."""
+        return RecordedLogin(runner, self.login_failed)
 
     async def log_out(self) -> None:
         await self.vouch.logout()

@@ -34,7 +34,7 @@ class SessionWindows:
         except VouchDesktopError as exc:
             self.boxes.error("Log in to Vouch", exc)
             return
-        self.login_dialog = LoginDialog(lambda: VouchLogin(executable),
+        self.login_dialog = LoginDialog(lambda: self.service.recording(VouchLogin(executable)),
                                         email_hint=self.service.monitor.snapshot.email)
         self.login_dialog.finished_login.connect(self.service.after_login)
         self.boxes.keeper.show(self.login_dialog)
