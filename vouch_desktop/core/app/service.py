@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
@@ -27,7 +26,7 @@ from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
 from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome, ssh_command_line
 from vouch_desktop.core.connect.terminals import CUSTOM, parse
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
@@ -220,17 +219,22 @@ class AppService:
     def ssh_routed(self) -> bool:
         return self.ssh_config.status().routed
 
-    def set_up_ssh(self) -> Path | None:
-        """Add the SSH-over-SSM block to ~/.ssh/config; the backup made (None: nothing was needed)."""
+    def set_up_ssh(self) -> SshSetupOutcome:
+        """Add the SSH-over-SSM block to ~/.ssh/config (or the file ssh is told to read); what it did."""
         try:
-            return self.ssh_config.add_block(self.settings.current.aws_profile)
+            return self.ssh_config.set_up(self.settings.current.aws_profile)
         except OSError as exc:
             raise SshSetupFailed(f"{self.ssh_config.path} could not be changed: {exc.strerror or exc}.",
                                  advice="Check the file's permissions, or add the block by hand.") from exc
 
+    def ssh_command_line(self, instance: DiscoveredInstance, user: str = "") -> str:
+        """The ssh command for ``instance`` as it works here (with -F FILE when ssh must be told its file)."""
+        return ssh_command_line(instance.instance_id, user, self.ssh_config.ssh_options())
+
     async def open_ssh(self, instance: DiscoveredInstance) -> None:
         settings = self.settings.current
-        await open_in_terminal(settings, ssh_argv(instance.instance_id), f"ssh {instance.label}",
+        await open_in_terminal(settings, ssh_argv(instance.instance_id, options=self.ssh_config.ssh_options()),
+                               f"ssh {instance.label}",
                                {"target": instance.instance_id, "region": instance.region,
                                 "profile": settings.aws_profile})
 

@@ -48,12 +48,15 @@ def sort_keys(instance: DiscoveredInstance, values: tuple[str, ...]) -> list[str
 class InstanceBrowser(QWidget):
     def __init__(self, *, refresh: Callable[[], None], connect: Callable[[DiscoveredInstance], None],
                  save_profile: Callable[[DiscoveredInstance], None], open_ssh: Callable[[DiscoveredInstance], None],
-                 ssh_user: Callable[[DiscoveredInstance], str], parent: QWidget | None = None) -> None:
+                 ssh_user: Callable[[DiscoveredInstance], str],
+                 ssh_command: Callable[[DiscoveredInstance, str], str] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Instances — Vouch Desktop")
         self.setObjectName("instances")
         self.resize(900, 480)
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
+        self._ssh_command = ssh_command or (lambda instance, user: ssh_command_line(instance.instance_id, user))
         self.result: DiscoveryResult | None = None
         self._keep_selected = ""  # the instance the user selected last (rebuilding the rows drops the selection)
         self._by_key: dict[str, DiscoveredInstance] = {}
@@ -230,4 +233,4 @@ class InstanceBrowser(QWidget):
     def copy_ssh_command(self) -> None:
         instance = self.selected()
         if instance is not None:
-            QGuiApplication.clipboard().setText(ssh_command_line(instance.instance_id, self._ssh_user(instance)))
+            QGuiApplication.clipboard().setText(self._ssh_command(instance, self._ssh_user(instance)))
