@@ -1,4 +1,8 @@
-"""Settings: every field validated on save, messages beside the field; applied without a restart."""
+"""Settings: every field validated on save, messages beside the field.
+
+One model for every window that edits something: changes take effect when you press Save (at once,
+without a restart), and Cancel, Esc or Ctrl+W leaves everything as it was. "Test terminal" tries the
+terminal as chosen, before it is saved."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll
-from vouch_desktop.ui.windows.labels import error_label
+from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+
+SAVE_NOTE = "Changes take effect when you press Save, without a restart; Cancel leaves everything as it was."
 
 
 class SettingsWindow(QDialog):
@@ -99,8 +105,11 @@ class SettingsWindow(QDialog):
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         self.general_error = error_label()  # what belongs to no field: the file could not be saved
+        self.when_applied = WrappingLabel(SAVE_NOTE)
+        self.when_applied.setEnabled(False)  # a quiet hint
         layout = QVBoxLayout(self)
         layout.addWidget(FormScroll(form), 1)
+        layout.addWidget(self.when_applied)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
