@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QCursor, QGuiApplication, QKeySequence, QScreen, QShortcut
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from vouch_desktop.core.storage.ui_state import UiState, WindowSize
 
@@ -84,6 +84,8 @@ def prepare(window: QWidget, state: UiState | None = None) -> None:
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
             escape.setContext(Qt.ShortcutContext.WindowShortcut)
             escape.activated.connect(window.close)
+    if isinstance(window, QMessageBox):  # sizes itself when shown, within the screen; Qt centres it
+        return
     name = window.objectName()
     remembered = state.size(name) if state is not None and name else None
     if first and state is not None and name:
