@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.ui_state import UiState
-from vouch_desktop.ui.windows.frame import prepare
+from vouch_desktop.ui.windows.frame import prepare, titled
 
 
 class Keeper:
@@ -94,7 +94,7 @@ async def confirm(title: str, text: str) -> bool:
 
 def message_box(icon: QMessageBox.Icon, title: str, text: str, informative: str = "",
                 detail: str = "", parent: QWidget | None = None) -> QMessageBox:
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(icon, titled(title), text, QMessageBox.StandardButton.NoButton, parent)
     if informative:
         box.setInformativeText(informative)
     if detail:

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profile_io import ImportPlan, apply_import, export_profiles, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+from vouch_desktop.ui.windows.frame import titled
 from vouch_desktop.ui.windows.labels import WrappingLabel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+EXPORT_TITLE, IMPORT_TITLE = titled("Export profiles"), titled("Import profiles")
 
 
 def describe(profile: Profile) -> str:
@@ -228,40 +230,40 @@ class ProfilesWindow(QWidget):
         return dialog
 
     def export_file(self) -> QFileDialog:
-        return self._file_dialog("Export profiles", "vouch-profiles.toml", True,
+        return self._file_dialog(EXPORT_TITLE, "vouch-profiles.toml", True,
                                  lambda path: self.export_to(Path(path)))
 
     def export_to(self, path: Path) -> QMessageBox:
         try:
             count = export_profiles(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Export profiles", exc.user_text(),
+            box = QMessageBox(QMessageBox.Icon.Warning, EXPORT_TITLE, exc.user_text(),
                               QMessageBox.StandardButton.Ok, self)
         else:
-            box = QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
+            box = QMessageBox(QMessageBox.Icon.Information, EXPORT_TITLE, f"Wrote {count} profiles to {path}.",
                               QMessageBox.StandardButton.Ok, self)
         box.show()
         return box
 
     def import_file(self) -> QFileDialog:
-        return self._file_dialog("Import profiles", "", False, lambda path: self.import_from(Path(path)))
+        return self._file_dialog(IMPORT_TITLE, "", False, lambda path: self.import_from(Path(path)))
 
     def _apply_import(self, plan: ImportPlan, policy: str) -> None:
         try:
             apply_import(self.book, plan, policy)
         except VouchDesktopError as exc:  # not saved: nothing changed
-            QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.user_text(), parent=self).show()
+            QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.user_text(), parent=self).show()
 
     def import_from(self, path: Path) -> QMessageBox:
         """Shows what would change and lets the user choose what to do with conflicts."""
         try:
             plan = plan_import(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.message, parent=self)
+            box = QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.message, parent=self)
             box.show()
             return box
         icon = QMessageBox.Icon.Warning if plan.invalid else QMessageBox.Icon.Question
-        box = QMessageBox(icon, "Import profiles", plan.preview(), parent=self)
+        box = QMessageBox(icon, IMPORT_TITLE, plan.preview(), parent=self)
         choices = {"keep": "Import, keep mine", "replace": "Import, replace mine", "rename": "Import both"}
         for policy, label in choices.items():
             if not plan.invalid and (policy == "keep" or plan.conflicts):  # a file with problems: nothing to apply
