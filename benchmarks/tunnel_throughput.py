@@ -1,11 +1,12 @@
 """Throughput and connect latency of both tunnel backends vs direct loopback, in one run.
 
-    .venv/bin/python benchmarks/tunnel_throughput.py [--megabytes 64] [--connects 200]
+    .venv/bin/python benchmarks/tunnel_throughput.py [--megabytes 64] [--connects 200] [--pgbench-seconds 10]
 
 Both paths are the app's real ones: TunnelManager → StartSession (fake AWS) → either the demo's
 session-manager-plugin (a process that relays real bytes over local TCP) or the built-in backend
 (the SSM data channel over a websocket to the fake SSM agent, smux-multiplexed) → an echo server
-standing in for the database.
+standing in for the database. With PostgreSQL installed (scripts/apt-packages.txt), a real cluster
+too: pgbench's transactions per second through each backend ÷ direct, in the same run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -22,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.fixtures.postgres import PostgresCluster, postgres_bin  # noqa: E402
 from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.core.system.processes import ProcessRegistry  # noqa: E402
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState  # noqa: E402
@@ -105,7 +108,61 @@ async def measure_tunnel(aws: FakeAws, bastion: str, backend: str, total: int, c
         await manager.stop_all()
 
 
-async def main(megabytes: int, connects: int) -> None:
+# ---- PostgreSQL: pgbench through each backend ÷ direct, in the same run (issue 15)
+PG_HOST = "pg.bench.internal"
+PGBENCH_RUNS = {"pgbench -S, 4 clients (tps)": ["-S", "-c", "4", "-j", "2"],
+                "pgbench -S -C, a connection per transaction (tps)": ["-S", "-C", "-c", "4", "-j", "2"]}
+
+
+def pgbench_tps(cluster: PostgresCluster, port: int, database: str, args: list[str], seconds: int) -> float:
+    done = cluster.pgbench(*args, "-T", str(seconds), "--no-vacuum", database, port=port, database=database)
+    found = re.search(r"^tps = ([0-9.]+)", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"pgbench failed: {done.stderr[-500:]}")
+    return float(found.group(1))
+
+
+async def measure_postgres(aws: FakeAws, bastion: str, seconds: int) -> dict[str, dict[str, float]] | None:
+    """{run: {"direct"|"plugin"|"builtin": tps}}, or None without PostgreSQL."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        return None
+    figures: dict[str, dict[str, float]] = {run: {} for run in PGBENCH_RUNS}
+    with PostgresCluster(bin_dir) as cluster:
+        database = cluster.create_database()
+        cluster.pgbench("-i", "-s", "10", "-q", database, database=database).check_returncode()
+        aws.add_route(PG_HOST, 5432, ("127.0.0.1", cluster.port))
+        for run, args in PGBENCH_RUNS.items():
+            figures[run]["direct"] = await asyncio.to_thread(
+                pgbench_tps, cluster, cluster.port, database, args, seconds)
+        for backend in ("plugin", "builtin"):
+            manager = TunnelManager(AwsSessions(), ProcessRegistry(), plugin_path=lambda: str(fake_plugin_path()),
+                                    backend=lambda backend=backend: backend)
+            name = f"pgbench-{backend}"
+            await manager.start(Spec(name, bastion, remote_host=PG_HOST))
+            while manager.status(name).state is not TunnelState.UP:
+                await asyncio.sleep(0.01)
+            try:
+                for run, args in PGBENCH_RUNS.items():
+                    figures[run][backend] = await asyncio.to_thread(
+                        pgbench_tps, cluster, manager.status(name).local_port, database, args, seconds)
+            finally:
+                await manager.stop_all()
+    return figures
+
+
+def print_postgres(figures: dict[str, dict[str, float]] | None, seconds: int) -> None:
+    if figures is None:
+        print("PostgreSQL: not installed (apt package postgresql): no pgbench figures")
+        return
+    print(f"\nPostgreSQL (a real cluster; pgbench for {seconds} s each, scale 10)")
+    print(f"{'figure':<52}{'direct':>9}{'plugin':>9}{'built-in':>9}{'plugin/direct':>15}{'built-in/direct':>17}")
+    for run, tps in figures.items():
+        print(f"{run:<52}{tps['direct']:>9.0f}{tps['plugin']:>9.0f}{tps['builtin']:>9.0f}"
+              f"{tps['plugin'] / tps['direct']:>15.2f}{tps['builtin'] / tps['direct']:>17.2f}")
+
+
+async def main(megabytes: int, connects: int, pgbench_seconds: int = 10) -> None:
     home = Path(tempfile.mkdtemp(prefix="vouch-bench-"))
     (home / "config").write_text("[profile bench]\nregion = eu-west-1\n")
     (home / "credentials").write_text("[bench]\naws_access_key_id = x\naws_secret_access_key = x\n")
@@ -121,6 +178,7 @@ async def main(megabytes: int, connects: int) -> None:
         direct = Figures(0.0, await throughput(echo.port, total), await connect_latency(echo.port, connects))
         plugin = await measure_tunnel(aws, bastion, "plugin", total, connects)
         builtin = await measure_tunnel(aws, bastion, "builtin", total, connects)
+        postgres = await measure_postgres(aws, bastion, pgbench_seconds) if pgbench_seconds else None
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     print(f"{'figure':<44}{'direct':>10}{'plugin':>10}{'built-in':>10}{'built-in/direct':>17}")
     print(f"{'throughput, ' + str(megabytes) + ' MiB echoed (MB/s)':<44}{direct.mbps:>10.0f}{plugin.mbps:>10.0f}"
@@ -129,11 +187,14 @@ async def main(megabytes: int, connects: int) -> None:
           f"{builtin.connect_ms:>10.2f}{builtin.connect_ms / direct.connect_ms:>17.1f}")
     print(f"{'tunnel start: StartSession → port accepting (ms)':<44}{'—':>10}{plugin.start_ms:>10.0f}"
           f"{builtin.start_ms:>10.0f}")
+    if pgbench_seconds:
+        print_postgres(postgres, pgbench_seconds)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=64)
     parser.add_argument("--connects", type=int, default=200)
+    parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: no PostgreSQL figures")
     options = parser.parse_args()
-    asyncio.run(main(options.megabytes, options.connects))
+    asyncio.run(main(options.megabytes, options.connects, options.pgbench_seconds))

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.fake_aws",
     "tests.fixtures.fake_vouch",
     "tests.fixtures.processes",
+    "tests.fixtures.postgres",  # a real PostgreSQL cluster (session-wide) behind tunnels
     "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 

@@ -242,3 +242,73 @@ def test_a_connect_reply_says_what_happened():
     assert decode_reply(encode_reply(Connected(ConnectOutcome.OPENED, "web (i-1) · SSM", "i-1")), Connected) \
         == Connected(ConnectOutcome.OPENED, "web (i-1) · SSM", "i-1")
     assert Connect("web").command == "connect"
+
+
+RUNNING_APP = """
+import asyncio, sys
+from pathlib import Path
+from vouch_desktop.core.system.ipc import Handlers, IpcServer
+from vouch_desktop.core.system.ipc_protocol import GetStatus, Status
+
+async def status(_):
+    return Status("the first app", "valid", True, "", "", [])
+
+async def main():
+    handlers = Handlers()
+    handlers.register(GetStatus, status)
+    server = IpcServer(Path(sys.argv[1]), handlers)
+    await server.start()
+    print("ready", flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("slowness", ["stopped (SIGSTOP, a debugger)", "busy (its loop blocked)"])
+def test_a_running_app_that_is_slow_to_answer_is_never_replaced(sock_path, slowness):
+    """A second start must not take the socket of a live app that does not answer in time: that app would
+    be cut off from every command for good. Only a socket whose owner is gone is replaced."""
+    import signal
+    import subprocess
+    import sys
+
+    code = RUNNING_APP if "SIGSTOP" in slowness else RUNNING_APP.replace(
+        'print("ready", flush=True)', 'print("ready", flush=True); import time; time.sleep(30)')
+    first = subprocess.Popen([sys.executable, "-c", code, str(sock_path)], stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    try:
+        assert first.stdout.readline().strip() == "ready"
+        if "SIGSTOP" in slowness:
+            os.kill(first.pid, signal.SIGSTOP)
+        assert not is_running(sock_path)  # it does not answer in time
+
+        async def second_start():
+            with pytest.raises(AlreadyRunning) as refused:
+                await IpcServer(sock_path, make_handlers()).start()
+            return refused.value
+
+        refused = asyncio.run(second_start())
+        assert refused.message == f"Vouch Desktop is already running (pid {first.pid}) but does not answer."
+        assert "debugger" in refused.advice
+        assert sock_path.exists()
+        if "SIGSTOP" in slowness:
+            os.kill(first.pid, signal.SIGCONT)
+            assert send_request(sock_path, GetStatus()).headline == "the first app"  # still its
+        first.kill()  # now it is gone: its socket is a leftover and the next start takes it
+        first.wait()
+
+        async def third_start():
+            server = IpcServer(sock_path, make_handlers())
+            await server.start()
+            answer = await asyncio.to_thread(send_request, sock_path, GetStatus())
+            await server.close()
+            return answer
+
+        assert asyncio.run(third_start()).headline.startswith("Logged in as a@b.c")
+    finally:
+        if first.poll() is None:
+            os.kill(first.pid, signal.SIGCONT)
+            first.kill()
+            first.wait()
+        first.stdout.close()

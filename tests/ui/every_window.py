@@ -15,7 +15,9 @@ from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.storage.settings import Settings
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.ui.windows.about_dialog import AboutDialog
+from vouch_desktop.ui.windows.aws_setup_dialog import AwsSetupDialog
 from vouch_desktop.ui.windows.diagnostics_window import DiagnosticsWindow
 from vouch_desktop.ui.windows.history_window import HistoryWindow
 from vouch_desktop.ui.windows.instance_browser import InstanceBrowser
@@ -58,4 +60,5 @@ def every_window(root: Path) -> dict[str, QWidget]:
                                               title="New tunnel"),
         "login": login,
         "about": AboutDialog(paths, lambda: None),
+        "aws-setup": AwsSetupDialog(VouchClient(None), regions=["eu-west-1"]),
     }

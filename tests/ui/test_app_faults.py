@@ -60,7 +60,8 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
                 assert status.logged_in and status.headline.startswith("Logged in as")  # Vouch is fine
                 # the instance browser says so for every region, and does not crash
                 windows.instances.show_browser()
-                await until(lambda: not windows.instances.browser.errors_label.isHidden(), timeout=30,
+                await until(lambda: not windows.instances.browser.errors_label.isHidden()  # region by region
+                            and not windows.instances.browser.progress.isVisible(), timeout=30,
                             what="the browser shows the failures")
                 text = windows.instances.browser.errors_label.text()
                 assert all(f"{region}: {UNREACHABLE}" in text for region in demo.regions), text

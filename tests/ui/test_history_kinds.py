@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from tests.app.parts import make_service
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.vouch.errors import VouchError
-from vouch_desktop.core.vouch.login import VouchLogin
+from vouch_desktop.core.vouch.login import login_for_platform
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.windows.ask import Keeper
 from vouch_desktop.ui.windows.history_window import HistoryWindow
@@ -86,7 +86,7 @@ def test_expiry_and_failed_logins_are_recorded(tmp_path, fake_vouch):
     service = make_service(tmp_path, fake_vouch.path)
     service.monitor.transition.emit((SessionState.EXPIRING, SessionState.EXPIRED))
     service.monitor.transition.emit((SessionState.EXPIRED, SessionState.EXPIRED))  # told once
-    login = service.recording(VouchLogin(fake_vouch.path, timeout=30))
+    login = service.recording(login_for_platform(fake_vouch.path, "linux"))
 
     async def wrong_pin() -> None:
         with pytest.raises(VouchError):

@@ -4,6 +4,7 @@ into the list, Enter connects, F5 and Ctrl+R refresh."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -120,3 +121,21 @@ def test_f5_and_ctrl_r_refresh(qtbot, window, key, modifier):
     browser.set_loading(True)  # a refresh is running: the keys wait for it
     qtbot.keyClick(browser.filter_edit, key, modifier)
     assert calls["refresh"] == [1]
+
+
+def test_a_refresh_region_by_region_keeps_the_selected_instance_selected(qtbot, qloop, window):
+    browser, _ = window
+    browser.select_instance(INSTANCES[NAMES.index("cache")].instance_id)
+
+    async def refresh_by_region():
+        other = [instance(70, "frankfurt-1")]
+        await browser.show_region("eu-central-1", [dataclasses.replace(other[0], region="eu-central-1")], None)
+        await browser.show_region("eu-west-1", INSTANCES, None)
+        assert browser.selected().name == "cache"  # as soon as its region is back
+        browser.finish_regions(DiscoveryResult("vouch", ["eu-west-1", "eu-central-1"],
+                                               [*INSTANCES, dataclasses.replace(other[0], region="eu-central-1")],
+                                               [], datetime.now(UTC)))
+
+    qloop.run_until_complete(refresh_by_region())
+    assert browser.selected().name == "cache" and browser.proxy.rowCount() == 21
+    assert column(browser, 0)[:3] == ["api-1", "api-2", "Bastion"]  # sorted again once every region is in

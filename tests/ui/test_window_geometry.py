@@ -20,7 +20,7 @@ from vouch_desktop.ui.windows.instance_browser import InstanceBrowser
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOWS = {"instances", "profiles", "history", "diagnostics", "settings", "instance-profile", "tunnel-profile",
-           "login", "about"}
+           "login", "about", "aws-setup"}
 
 
 def probe(root: Path, scale: int) -> dict:

@@ -137,14 +137,12 @@ def test_esc_and_ctrl_w_close_every_window(qtbot, tmp_path, keys):
         assert window.windowTitle().endswith(" — Vouch Desktop"), name
 
 
-@pytest.mark.xfail(reason="fixed on the vouch-cli branch (Enter in the PIN field submits): passes once merged",
-                   strict=False)
 def test_enter_submits_the_login_again_after_a_wrong_pin(qtbot, qloop, fake_vouch):
-    from vouch_desktop.core.vouch.login import VouchLogin
+    from vouch_desktop.core.vouch.login import login_for_platform
     from vouch_desktop.ui.windows.login_dialog import LoginDialog
 
     results: list[bool] = []
-    dialog = LoginDialog(lambda: VouchLogin(fake_vouch.path, timeout=30))
+    dialog = LoginDialog(lambda: login_for_platform(fake_vouch.path, "linux"))
     qtbot.addWidget(dialog)
     dialog.finished_login.connect(results.append)
     Keeper().show(dialog)

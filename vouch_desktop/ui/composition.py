@@ -35,10 +35,13 @@ from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
 from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
+from vouch_desktop.core.system.logging_setup import redact_known_secrets
 from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.system.redaction import KnownSecrets
 from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyDetector
@@ -82,7 +85,9 @@ class VouchDesktop:
                 demo_menu.seed_demo_profiles(profiles, demo)
             extra.append(("Demo", demo_menu.demo_section(demo)))
             key_detector = demo_menu.DemoKeyDetector(demo.vouch_state)
-        history = History(paths.history_file)
+        secrets = KnownSecrets()  # session tokens and AWS keys the app holds: masked in whatever it shows or writes
+        redact_known_secrets(secrets.redact)
+        history = History(paths.history_file, redact=secrets.redact)
         problems += history.check()
         ui_state = UiState(paths)
         problems += ui_state.load()
@@ -92,7 +97,12 @@ class VouchDesktop:
         self.processes = ProcessRegistry()
         atexit.register(self.processes.kill_all_now)  # the last resort, should the normal way out be skipped
         aws = AwsSessions()
-        vouch = VouchClient(settings.vouch_path or None, processes=self.processes)
+        # the session comes from the vouch agent's socket when one runs (the demo's own agent in the demo)
+        agent = VouchAgent(lambda: [demo.vouch_agent.socket_path]) if demo is not None else VouchAgent()
+        vouch = VouchClient(settings.vouch_path or None, processes=self.processes, agent=agent)
+
+        def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
+            return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform
         discovery = InstanceDiscovery(aws)
         current = self.settings  # the settings of the moment (the settings window replaces them)
         self.service = AppService(
@@ -103,13 +113,14 @@ class VouchDesktop:
             tunnels=TunnelManager(aws, self.processes,
                                   plugin_path=lambda: find_tools(current.current.plugin_path).plugin,
                                   backend=lambda: current.current.tunnel_backend,
-                                  resolve_tag_filter=discovery.resolve,
+                                  resolve_tag_filter=discovery.resolve, secrets=secrets,
                                   record=lambda kind, data: history.add(kind, **data)),
             ssh_config=SshConfigEditor(), autostart=autostart_for(),
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
+        profiles.removing.connect(self.service.tunnels.retire)  # a running tunnel's profile deleted or renamed
         self.tray = tray or TrayIcon()
         self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks, ui_state)
+        self.windows = Windows(self.service, self.tasks, ui_state, login_platform=login_platform)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
@@ -123,8 +134,8 @@ class VouchDesktop:
     async def run(self) -> int:
         try:
             await self.ipc.start()
-        except AlreadyRunning:
-            print("vouch-desktop: Vouch Desktop is already running.", file=sys.stderr)
+        except AlreadyRunning as exc:  # (also one that does not answer: never replaced)
+            print(f"vouch-desktop: {exc.user_text()}", file=sys.stderr)
             return 0
         except VouchDesktopError as exc:  # no control channel on this platform: the app still works
             log.warning("%s", exc.message)

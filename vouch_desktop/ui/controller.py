@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 ICON_FOR_STATE = {SessionState.UNKNOWN: "logged-out", SessionState.LOGGED_OUT: "logged-out",
                   SessionState.VALID: "valid", SessionState.EXPIRING: "expiring",
-                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error"}
+                  SessionState.EXPIRED: "expired", SessionState.ERROR: "error",
+                  SessionState.UNCONFIRMED: "error"}  # vouch could not confirm the session (offline?)
 Section = Callable[[QMenu, MenuContext], None]
 # (title, build, separator after it): the menu from top to bottom; Quit comes last, always
 SECTIONS: list[tuple[str, Section, bool]] = [

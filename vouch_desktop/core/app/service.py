@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.access import CallerIdentity, check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, DatabaseEndpoint
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery, RegionDone
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
@@ -38,6 +38,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.login import LoginRunner, LoginStep
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import Notice, SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
@@ -51,23 +52,17 @@ class SshSetupFailed(ConnectError):
     """~/.ssh/config could not be changed."""
 
 
-class LoginRunner(Protocol):
-    """What logs in (core/vouch/login.py): the login dialog runs it."""
-
-    def run(self, pin: str, on_progress: Callable[[Any], None]) -> Awaitable[object]: ...
-    def cancel(self) -> None: ...
-
-
 class RecordedLogin:
     """A login runner whose failures are also handed to ``failed`` (for the history)."""
 
     def __init__(self, runner: LoginRunner, failed: Callable[[VouchDesktopError], None]) -> None:
         self.runner, self.failed = runner, failed
         self.cancelled = False
+        self.needs_pin, self.key_timeout = runner.needs_pin, runner.key_timeout
 
-    async def run(self, pin: str, on_progress: Callable[[Any], None]) -> object:
+    async def run(self, pin: str, on_progress: Callable[[LoginStep], None]) -> None:
         try:
-            return await self.runner.run(pin, on_progress)
+            await self.runner.run(pin, on_progress)
         except VouchDesktopError as exc:
             if not self.cancelled:  # stopping vouch on Cancel may make it fail: that is no failed login
                 self.failed(exc)
@@ -77,7 +72,7 @@ class RecordedLogin:
         self.cancelled = True
         self.runner.cancel()
 
-    def __getattr__(self, name: str) -> Any:  # what else the runner offers (its pid, its platform's needs)
+    def __getattr__(self, name: str) -> Any:  # what else the runner offers (its pid)
         return getattr(self.runner, name)
 
 
@@ -201,9 +196,10 @@ class AppService:
         return await check_access(self.aws, settings.aws_profile, settings.regions[0])
 
     # ---------------------------------------------------------------- instances and shells
-    async def load_instances(self) -> DiscoveryResult:
+    async def load_instances(self, on_region: RegionDone[DiscoveredInstance] | None = None) -> DiscoveryResult:
+        """Every chosen region's instances; ``on_region`` hears of each region as soon as it is done."""
         settings = self.settings.current
-        self.instances = await self.discovery.discover(settings.aws_profile, settings.regions)
+        self.instances = await self.discovery.discover(settings.aws_profile, settings.regions, on_region)
         return self.instances
 
     @staticmethod

@@ -14,6 +14,7 @@ from vouch_desktop.core.connect.ssh_config import SAMPLE_TARGETS, SshConfigEdito
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import ProcessRegistry, run
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 PLUGIN_ADVICE = ("Install the Session Manager plugin for the AWS CLI and make sure it is on your PATH "
                  "(or set its path in Settings). Shells and SSH need it; tunnels work without it "
@@ -51,7 +52,7 @@ class Diagnostics:
         profiles = await asyncio.to_thread(available_profiles)
         if self.profile not in profiles:
             return CheckResult("AWS profile", False, f"The AWS profile '{self.profile}' does not exist.",
-                               "Run 'vouch setup aws' to create it, or choose another profile in Settings.")
+                               f"{SETUP_AWS_HINT} Or choose another profile in Settings.")
         return CheckResult("AWS profile", True, f"Profile '{self.profile}' found.")
 
     async def aws_access(self) -> CheckResult:

@@ -1,7 +1,8 @@
 """What happened when: connections, logins and tunnel events, as JSON Lines (never a secret).
 
 Only the fields in ``FIELDS`` are ever written, so nothing a caller passes by mistake (a token,
-credentials) can reach the file.
+credentials) can reach the file, and every text field goes through ``redact`` first (the composition
+root gives it ``core.system.redaction.KnownSecrets.redact``: a plugin's message can quote its token).
 
 History is never worth a failure: a line that cannot be read (torn by a crash, hand-edited, of the
 wrong types) is skipped; a file that cannot be read at all (a folder, no permission) is moved aside
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 from vouch_desktop.core.storage.atomic import atomic_write_text
 from vouch_desktop.core.storage.files import append_bytes, move_aside, open_regular, read_tail, reason
 from vouch_desktop.core.storage.store import StoreProblem
+from vouch_desktop.core.system.logging_setup import redact as redact_patterns
 
 log = logging.getLogger(__name__)
 KINDS = ("connect", "login", "login_failure", "logout", "session_expired", "tunnel_start", "tunnel_stop",
@@ -43,9 +46,10 @@ class HistoryEntry:
 
 
 class History:
-    def __init__(self, path: Path, max_entries: int = 5000) -> None:
+    def __init__(self, path: Path, max_entries: int = 5000, redact: Callable[[str], str] = redact_patterns) -> None:
         self.path = Path(path)
         self.max_entries = max_entries
+        self.redact = redact
         self._lock = threading.Lock()
         self._write_failure_logged = False
 
@@ -69,7 +73,8 @@ class History:
         if kind not in KINDS:
             raise ValueError(f"unknown history kind {kind!r}")
         record: dict[str, object] = {"time": datetime.now(UTC).isoformat(), "kind": kind}
-        record.update({k: data[k] for k in FIELDS if data.get(k) not in (None, "")})
+        record.update({k: self.redact(v) if isinstance(v := data[k], str) else v
+                       for k in FIELDS if data.get(k) not in (None, "")})
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
             try:

@@ -152,6 +152,10 @@ class ProfileBook:
         self.tunnels: list[TunnelProfile] = []
         self._saved: tuple[list[InstanceProfile], list[TunnelProfile]] = ([], [])  # as the file holds them
         self.changed: Event[None] = Event()
+        # the name of a tunnel profile about to stop existing (deleted, renamed, gone from a reloaded file),
+        # emitted first: whatever runs under that name is stopped (TunnelManager.retire, wired by the
+        # composition root) so that nothing keeps listening where no menu or command can reach it
+        self.removing: Event[str] = Event()
 
     @property
     def path(self) -> Path:
@@ -162,6 +166,7 @@ class ProfileBook:
         copy of the file as it was, since the next save leaves them out)."""
         result = self._store.load()
         problems = list(result.problems)
+        before = [p.name for p in self.tunnels]
         data = result.data or {}
         taken: set[str] = set()
         self.instances, skipped = read_entries(InstanceProfile, "instance", data.get("instances", []), taken,
@@ -172,6 +177,9 @@ class ProfileBook:
         if skipped or more:
             problems.append(self._store.keep_partial(f"Some profiles in {self.path} could not be used:",
                                                      skipped + more))
+        for name in before:
+            if not any(p.name == name for p in self.tunnels):
+                self.removing.emit(name)
         return problems
 
     def replace_all(self, instances: list[InstanceProfile], tunnels: list[TunnelProfile]) -> None:
@@ -188,6 +196,8 @@ class ProfileBook:
             seen.add(profile.name.casefold())
         if errors:
             raise ValidationErrors(errors)
+        for gone in {p.name for p in self.tunnels} - {p.name for p in tunnels}:
+            self.removing.emit(gone)
         self.instances[:], self.tunnels[:] = instances, tunnels
         self.save()  # undoes the change when it fails
 
@@ -241,6 +251,8 @@ class ProfileBook:
         if index is None:
             raise ValidationErrors([ValidationError("name", f"There is no profile named '{old_name}'.")])
         self._check(profile, replacing=old_name)
+        if profile.name != old_name and isinstance(profile, TunnelProfile):
+            self.removing.emit(old_name)
         items[index] = profile
         self.save()
 
@@ -249,6 +261,8 @@ class ProfileBook:
         for items in (self._list(InstanceProfile), self._list(TunnelProfile)):
             for index, profile in enumerate(items):
                 if profile.name == name:
+                    if isinstance(profile, TunnelProfile):
+                        self.removing.emit(name)
                     del items[index]
                     self.save()
                     return profile, index

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,7 +37,7 @@ from vouch_desktop.core.system.ipc_protocol import (
     failure_for,
 )
 
-__all__ = ["AlreadyRunning", "Handlers", "IpcServer"]
+__all__ = ["AlreadyRunning", "Handlers", "IpcServer", "socket_owner_gone"]
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 10.0
@@ -46,6 +47,35 @@ Handler = Callable[[Any], Awaitable[Reply]]
 
 class AlreadyRunning(ControlError):
     pass
+
+
+def socket_owner_gone(path: Path) -> bool:
+    """Whether the control socket at ``path`` is a leftover whose owner is gone: the kernel refuses a
+    connection when no process listens on it any more. An app that is merely slow to answer (busy, or
+    stopped with SIGSTOP or in a debugger) still listens, and the kernel queues the connection (or, its
+    queue full, makes us wait): its socket must never be taken over."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return True
+        except OSError:  # a time-out (queue full), no permission …: someone is there
+            return False
+    return False
+
+
+def socket_owner(path: Path) -> int | None:
+    """The pid of the process listening on a Unix socket, where the system shows it (our own user's)."""
+    try:
+        import psutil
+
+        for conn in psutil.net_connections(kind="unix"):
+            if str(conn.laddr) == str(path) and conn.pid:  # a Unix socket's address is its path
+                return conn.pid
+    except Exception:  # psutil cannot look on this platform, or may not
+        return None
+    return None
 
 
 class Handlers:
@@ -101,7 +131,12 @@ class IpcServer:
         if self.path.exists() or self.path.is_symlink():
             if await asyncio.to_thread(is_running, self.path):
                 raise AlreadyRunning("Vouch Desktop is already running.")
-            self.path.unlink()  # left behind by a crash
+            if not await asyncio.to_thread(socket_owner_gone, self.path):  # busy, or stopped in a debugger
+                owner = socket_owner(self.path)
+                raise AlreadyRunning(
+                    "Vouch Desktop is already running" + (f" (pid {owner})" if owner else "") + " but does not answer.",
+                    advice="It may be busy or stopped (in a debugger). Wait for it, or end it and start again.")
+            self.path.unlink()  # left behind by a crash: nobody listens on it any more
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         old_umask = os.umask(0o177)
         try:

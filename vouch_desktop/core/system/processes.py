@@ -5,6 +5,8 @@ one also stops whatever it started: SIGTERM to the group, a grace period, then S
 is awaited, so none is left a zombie. A registry is made by whoever owns the children (the app's
 composition root, a one-shot command), and that owner calls ``ProcessRegistry.kill_all_now`` as
 the last resort at exit so none outlives it; nothing here is global.
+A long-lived child's output goes to DEVNULL or is drained as it comes into a bounded tail
+(``OutputTail``): never into a pipe nobody reads.
 """
 
 from __future__ import annotations
@@ -88,6 +90,47 @@ def _group_members(pgid: int) -> list[psutil.Process]:
     return members
 
 
+class OutputTail:
+    """Reads a child's output stream to its end, as fast as the child writes, keeping only the last
+    ``limit`` bytes (enough for an error message). A pipe nobody reads fills up (64 KiB, plus what
+    asyncio buffers) and then blocks the child in its next write: a tunnel plugin that prints a line
+    per connection stops accepting connections after a few thousand."""
+
+    def __init__(self, stream: asyncio.StreamReader, limit: int = 4096) -> None:
+        self.limit = limit
+        self.total = 0  # bytes read, all told
+        self._tail = bytearray()
+        self._task = asyncio.ensure_future(self._drain(stream))
+
+    async def _drain(self, stream: asyncio.StreamReader) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while chunk := await stream.read(65536):
+                self.total += len(chunk)
+                self._tail += chunk
+                if len(self._tail) > self.limit:
+                    del self._tail[:-self.limit]
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    async def finished(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the end of the stream (the child and everything that inherited
+        the pipe closed it)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+
+    def close(self) -> None:
+        self._task.cancel()
+
+    def text(self) -> str:
+        return self._tail.decode(errors="replace")
+
+    def lines(self) -> list[str]:
+        """The tail's non-blank lines, stripped (the first may be cut short)."""
+        return [line.strip() for line in self.text().splitlines() if line.strip()]
+
+
 class ManagedProcess:
     """An asyncio child in its own process group."""
 
@@ -96,6 +139,17 @@ class ManagedProcess:
         self.argv = tuple(argv)
         self._registry = registry
         self._stragglers: list[psutil.Process] = []  # members of the group seen alive once the leader was reaped
+        self.tails: dict[str, OutputTail] = {}  # "stdout"/"stderr" -> what ``keep_tails`` keeps of them
+
+    def keep_tails(self, limit: int) -> None:
+        """Drain the child's piped stdout and stderr from now on, keeping the last ``limit`` bytes of each."""
+        for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr)):
+            if stream is not None and name not in self.tails:
+                self.tails[name] = OutputTail(stream, limit)
+
+    def tail_lines(self, name: str) -> list[str]:
+        tail = self.tails.get(name)
+        return tail.lines() if tail is not None else []
 
     @property
     def pid(self) -> int:
@@ -142,6 +196,8 @@ class ManagedProcess:
         deadline = loop.time() + grace
         if self.group_is_ours():
             _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
+            if not WINDOWS:  # a stopped member (SIGSTOP, a debugger) gets to act on the SIGTERM
+                _signal_group(self.pid, signal.SIGCONT)
         if self.process.returncode is None:
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
@@ -154,6 +210,9 @@ class ManagedProcess:
             _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
+        for tail in self.tails.values():
+            await tail.finished(0.5)  # the last words, if the group closed its ends of the pipes
+            tail.close()
         transport = getattr(self.process, "_transport", None)
         if transport is not None:
             transport.close()
@@ -189,8 +248,13 @@ class ProcessRegistry:
     async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
                     stdin: int | None = asyncio.subprocess.DEVNULL,
                     stdout: int | None = asyncio.subprocess.DEVNULL,
-                    stderr: int | None = asyncio.subprocess.DEVNULL) -> ManagedProcess:
+                    stderr: int | None = asyncio.subprocess.DEVNULL, tail: int = 0) -> ManagedProcess:
+        """Start a child in its own group. With ``tail`` its output is piped, drained as it comes and only
+        its last ``tail`` bytes (per stream) kept: what every long-lived child whose output matters gets,
+        so that no child ever blocks on a full pipe (the others get DEVNULL)."""
         argv = [str(a) for a in argv]
+        if tail:
+            stdout = stderr = asyncio.subprocess.PIPE
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv, env=dict(env) if env is not None else None, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -201,6 +265,8 @@ class ProcessRegistry:
         except PermissionError as exc:
             raise ExternalToolError(f"{argv[0]} cannot be run (permission denied).") from exc
         managed = ManagedProcess(process, argv, self)
+        if tail:
+            managed.keep_tails(tail)
         self._live[process.pid] = managed
         return managed
 

@@ -2,9 +2,10 @@
 
 ``PluginCarrier`` hands the session to AWS's session-manager-plugin (a child process);
 ``BuiltinCarrier`` speaks the data channel itself (core.tunnels.datachannel), on the shared forwarding
-thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, and end
-with a reason. ``choose_carrier`` applies the user's choice (a TunnelBackend): AUTO takes the plugin
-when it is installed and the built-in backend when it is not.
+thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, end
+with a reason, and answer ``check`` (is it still taking connections: core.tunnels.health).
+``choose_carrier`` applies the user's choice (a TunnelBackend): AUTO takes the plugin when it is
+installed and the built-in backend when it is not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
 from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
 from vouch_desktop.core.tunnels.errors import TunnelError
+from vouch_desktop.core.tunnels.health import AcceptWatch, process_problem
+
+OUTPUT_TAIL = 8192  # bytes of the plugin's stdout and stderr kept for an error message
 
 
 class PluginMissing(TunnelError):
@@ -36,6 +40,10 @@ class Carrier(Protocol):
 
     async def wait_closed(self) -> str: ...
 
+    async def check(self) -> str:
+        """"" while the carrier takes and carries connections; else what is wrong (it may pass)."""
+        ...
+
     async def stop(self) -> None: ...
 
 
@@ -44,7 +52,11 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
     deadline = time.monotonic() + timeout
     while True:
         if process.returncode is not None:
-            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened")
+            for tail in process.tails.values():
+                await tail.finished(1.0)  # its last words say why (core.system.redaction cleans them later)
+            detail = process.tail_lines("stderr")
+            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened"
+                              + (f": {detail[-1]}" if detail else ""))
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
         except (TimeoutError, OSError):
@@ -61,12 +73,15 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
 class PluginCarrier:
     backend = TunnelBackend.PLUGIN
 
-    def __init__(self, plugin: str, processes: ProcessRegistry, *, reads_env: bool, timeout: float) -> None:
+    def __init__(self, plugin: str, processes: ProcessRegistry, *, reads_env: bool, timeout: float,
+                 accept_limit: float = 5.0) -> None:
         self.plugin = plugin
         self.processes = processes
         self.reads_env = reads_env
         self.timeout = timeout
+        self.accept_limit = accept_limit
         self.process: ManagedProcess | None = None
+        self.accepting: AcceptWatch | None = None
 
     @property
     def pid(self) -> int | None:
@@ -74,20 +89,25 @@ class PluginCarrier:
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         argv, env = plugin_argv(self.plugin, response, request, endpoint, use_env=self.reads_env)
-        self.process = await self.processes.spawn(argv, env=env, stdout=asyncio.subprocess.PIPE,
-                                                  stderr=asyncio.subprocess.PIPE)
+        # its output is drained as it comes (it prints a line per connection): only a tail is kept
+        self.process = await self.processes.spawn(argv, env=env, tail=OUTPUT_TAIL)
+        self.accepting = AcceptWatch(local_port, self.accept_limit)
         await wait_until_accepting(local_port, self.process, self.timeout)
 
     async def wait_closed(self) -> str:
         process = self.process  # stop() (a restart after a clock jump) may clear it meanwhile
         assert process is not None
-        tail = b""
-        if process.stderr is not None:
-            with contextlib.suppress(Exception):
-                tail = (await process.stderr.read())[-400:]
         code = await process.wait()
-        detail = tail.decode(errors="replace").strip().splitlines()
+        for tail in process.tails.values():
+            await tail.finished(1.0)  # its last words
+        detail = process.tail_lines("stderr")
         return f"session-manager-plugin exited (code {code})" + (f": {detail[-1]}" if detail else "")
+
+    async def check(self) -> str:
+        problem = process_problem(self.pid)
+        if not problem and self.accepting is not None:
+            problem = await asyncio.to_thread(self.accepting.problem)
+        return problem
 
     async def stop(self) -> None:
         process, self.process = self.process, None
@@ -99,20 +119,30 @@ class BuiltinCarrier:
     backend = TunnelBackend.BUILTIN
     pid = None
 
-    def __init__(self, engine: ForwardingEngine, *, timeout: float) -> None:
+    def __init__(self, engine: ForwardingEngine, *, timeout: float, accept_limit: float = 5.0) -> None:
         self.engine = engine
         self.timeout = timeout
+        self.accept_limit = accept_limit
         self.session: PortForwardingSession | None = None
+        self.accepting: AcceptWatch | None = None
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         self.session = PortForwardingSession(response["StreamUrl"], response["TokenValue"], local_port,
                                              handshake_timeout=self.timeout)
+        self.accepting = AcceptWatch(local_port, self.accept_limit)
         await self.engine.call(self.session.start())  # a ForwardingError is a TunnelError
 
     async def wait_closed(self) -> str:
         session = self.session
         assert session is not None
         return await self.engine.call(session.wait_closed())
+
+    async def check(self) -> str:
+        try:  # the forwarding thread's loop answers
+            await asyncio.wait_for(self.engine.call(asyncio.sleep(0)), self.accept_limit)
+        except TimeoutError:
+            return f"the built-in forwarding thread did not answer within {self.accept_limit:g} s"
+        return await asyncio.to_thread(self.accepting.problem) if self.accepting is not None else ""
 
     async def stop(self) -> None:
         session, self.session = self.session, None
@@ -121,12 +151,13 @@ class BuiltinCarrier:
 
 
 def choose_carrier(choice: TunnelBackend, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
-                   plugin_reads_env: bool, timeout: float) -> Carrier:
+                   plugin_reads_env: bool, timeout: float, accept_limit: float = 5.0) -> Carrier:
     if choice is not TunnelBackend.BUILTIN and plugin:
-        return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout)
+        return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout,
+                             accept_limit=accept_limit)
     if choice is TunnelBackend.PLUGIN:
         raise PluginMissing("SessionManagerPlugin is not found.",
                             advice="Install the Session Manager plugin for the AWS CLI and make sure it is on your "
                                    "PATH, set its path in Settings, or choose the built-in tunnel backend there.",
                             permanent=True)
-    return BuiltinCarrier(engine, timeout=timeout)
+    return BuiltinCarrier(engine, timeout=timeout, accept_limit=accept_limit)

@@ -1,4 +1,4 @@
-"""The session section: the key line, log in / log out, "Check AWS access"."""
+"""The session section: the key line, log in / log out, "Check AWS access", "Set up AWS access…"."""
 
 from __future__ import annotations
 
@@ -25,3 +25,4 @@ def session_section(menu: QMenu, ui: MenuContext) -> None:
     if snapshot.logged_in:
         menu.addAction("Log out").triggered.connect(windows.log_out)
     menu.addAction("Check AWS access").triggered.connect(windows.check_aws_access)
+    menu.addAction("Set up AWS access…").triggered.connect(windows.show_aws_setup)

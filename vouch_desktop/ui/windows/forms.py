@@ -52,8 +52,11 @@ class FormScroll(QScrollArea):
     """A form that scrolls when the screen is too small for it (a high scale factor, a small laptop),
     and asks for its whole height otherwise: the dialog's buttons stay on screen either way."""
 
-    def __init__(self, form: QFormLayout) -> None:
+    def __init__(self, form: QFormLayout, min_width: int = 0) -> None:
+        """``min_width``: the least width the form asks for (a dialog's own minimum width would override
+        its layout's, and the form could then be cut on the right at large font sizes)."""
         super().__init__()
+        self.min_width = min_width
         self.body = QWidget()
         self.body.setLayout(form)
         self.setWidget(self.body)
@@ -63,9 +66,9 @@ class FormScroll(QScrollArea):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         body = self.body.sizeHint()
-        return QSize(body.width() + self.verticalScrollBar().sizeHint().width(), body.height())
+        return QSize(max(self.min_width, body.width() + self.verticalScrollBar().sizeHint().width()), body.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         body = self.body.minimumSizeHint()
-        return QSize(body.width() + self.verticalScrollBar().sizeHint().width(),
+        return QSize(max(self.min_width, body.width() + self.verticalScrollBar().sizeHint().width()),
                      min(body.height(), 4 * self.fontMetrics().height()))

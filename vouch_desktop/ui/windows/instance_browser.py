@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
+from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
 from vouch_desktop.core.connect.ssh_config import ssh_command_line
 from vouch_desktop.ui.windows.keys import down_moves_into, enter_acts, refresh_keys
 from vouch_desktop.ui.windows.labels import error_label
@@ -59,7 +59,9 @@ class InstanceBrowser(QWidget):
         self._ssh_command = ssh_command or (lambda instance, user: ssh_command_line(instance.instance_id, user))
         self.result: DiscoveryResult | None = None
         self._keep_selected = ""  # the instance the user selected last (rebuilding the rows drops the selection)
+        self._loading = False  # rows are being rebuilt: a selection Qt moves meanwhile is not the user's
         self._by_key: dict[str, DiscoveredInstance] = {}
+        self._failures: dict[str, RegionFailure | None] = {}  # regions shown by show_region so far
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by name, id, region, IP…")
@@ -145,6 +147,7 @@ class InstanceBrowser(QWidget):
         return row
 
     def _begin(self, result: DiscoveryResult) -> None:
+        self._loading = True
         self.result = result
         self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
         self._greyed = self.palette().placeholderText()
@@ -153,8 +156,9 @@ class InstanceBrowser(QWidget):
 
     def _finish(self, result: DiscoveryResult) -> None:
         self.table.setSortingEnabled(True)
-        if self._keep_selected and self.selected() is None:  # the rows were rebuilt: select it again
-            self._select_key(self._keep_selected)
+        if self._keep_selected and not self._select_key(self._keep_selected):
+            self.table.clearSelection()  # it is gone: no other row in its place
+        self._loading = False
         failures = "; ".join(f"{f.region}: {f.message}" for f in result.failures)
         self.errors_label.setText(failures)
         self.errors_label.setVisible(bool(failures))
@@ -166,6 +170,39 @@ class InstanceBrowser(QWidget):
         self._begin(result)
         for instance in result.instances:
             self.model.appendRow(self._row(instance))
+        self._finish(result)
+
+    async def show_region(self, region: str, instances: list[DiscoveredInstance], failure: RegionFailure | None,
+                          chunk: int = 200) -> None:
+        """One region's instances as soon as it is done, while others still load: its earlier rows are
+        replaced, a chunk at a time; a failure joins the others above the table."""
+        self._greyed = self.palette().placeholderText()
+        self._loading = True
+        self.table.setSortingEnabled(False)
+        for row in reversed(range(self.model.rowCount())):
+            if self.model.item(row, 2).text() == region:
+                self.model.removeRow(row)
+        self._by_key.update({f"{i.region}/{i.instance_id}": i for i in instances})
+        self._failures[region] = failure
+        failures = "; ".join(f"{f.region}: {f.message}" for f in self._failures.values() if f is not None)
+        self.errors_label.setText(failures)
+        self.errors_label.setVisible(bool(failures))
+        for start in range(0, len(instances), chunk):
+            for instance in instances[start:start + chunk]:
+                self.model.appendRow(self._row(instance))
+            await asyncio.sleep(0)
+        if self._keep_selected.startswith(f"{region}/"):
+            self._select_key(self._keep_selected)  # the user's instance is back as soon as its region is
+        self._loading = False
+
+    def finish_regions(self, result: DiscoveryResult) -> None:
+        """After ``show_region`` for every region: the whole result, without building its rows again."""
+        self.result = result
+        self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
+        self._failures = {}
+        for row in reversed(range(self.model.rowCount())):  # regions no longer chosen in the settings
+            if self.model.item(row, 2).text() not in result.regions:
+                self.model.removeRow(row)
         self._finish(result)
 
     async def show_result(self, result: DiscoveryResult, chunk: int = 200) -> None:
@@ -201,12 +238,13 @@ class InstanceBrowser(QWidget):
                 self.table.selectRow(row)
                 return
 
-    def _select_key(self, key: str) -> None:
+    def _select_key(self, key: str) -> bool:
         for row in range(self.proxy.rowCount()):
             if self.proxy.data(self.proxy.index(row, 0), INSTANCE_ROLE) == key:
                 self.table.selectRow(row)
                 self.table.scrollTo(self.proxy.index(row, 0))
-                return
+                return True
+        return False
 
     def _connect_from_filter(self) -> None:
         """Enter in the filter box: the selected instance, or the only one the filter leaves."""
@@ -216,7 +254,7 @@ class InstanceBrowser(QWidget):
 
     def _update_buttons(self, *args: object) -> None:
         instance = self.selected()
-        if instance is not None:
+        if instance is not None and not self._loading:
             self._keep_selected = f"{instance.region}/{instance.instance_id}"
         ok = instance is not None and instance.connectable
         self.connect_button.setToolTip("Enter" if ok else (f"Cannot connect: {instance.reason}" if instance else ""))

@@ -3,6 +3,8 @@ over SSM (set up after a confirmation), saving an instance as a profile."""
 
 from __future__ import annotations
 
+import asyncio
+
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import ErrorHandler, Tasks
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult
@@ -37,15 +39,20 @@ class InstanceWindows:
         self.tasks.spawn(self.load_instances(), what="discovery", on_error=self.report("Instances"))
 
     async def load_instances(self) -> DiscoveryResult:
-        if self.browser is not None:
-            self.browser.set_loading(True)
+        browser = self.browser
+        shown: list[asyncio.Future[None]] = []  # each region's rows, shown as soon as that region is done
+        if browser is not None:
+            browser.set_loading(True)
         try:
-            result = await self.service.load_instances()
+            result = await self.service.load_instances(
+                on_region=None if browser is None else lambda region, instances, failure: shown.append(
+                    asyncio.ensure_future(browser.show_region(region, instances, failure))))
+            await asyncio.gather(*shown)
         finally:
-            if self.browser is not None:
-                self.browser.set_loading(False)
-        if self.browser is not None:
-            await self.browser.show_result(result)
+            if browser is not None:
+                browser.set_loading(False)
+        if browser is not None:
+            browser.finish_regions(result)
         return result
 
     # ---- connecting

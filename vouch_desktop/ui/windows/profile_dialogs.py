@@ -36,7 +36,6 @@ class FormDialog(QDialog):
     def __init__(self, title: str, save: Callable[[Profile], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(titled(title))
-        self.setMinimumWidth(480)
         self._save = save
         self.form = QFormLayout()
         self.fields = FieldErrors(self.form)
@@ -46,7 +45,7 @@ class FormDialog(QDialog):
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(FormScroll(self.form), 1)
+        layout.addWidget(FormScroll(self.form, min_width=460), 1)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 

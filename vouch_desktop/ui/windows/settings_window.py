@@ -40,7 +40,6 @@ class SettingsWindow(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
         self.setObjectName("settings")
-        self.setMinimumWidth(520)
         self._original, self._save, self._test = settings, save, test_terminal
         form = QFormLayout()
         self.fields = FieldErrors(form)
@@ -73,6 +72,9 @@ class SettingsWindow(QDialog):
         row("terminal_template", "Custom command line", self.template,
             "Placeholders: {command} {title} {target} {region} {profile}")
         self.notify = QCheckBox("Notify before and at expiry")
+        self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
+                               "its own too (30 and 5 minutes before, and at expiry, without a button); those "
+                               "cannot be turned off here.")
         self.notify.setChecked(settings.notify_enabled)
         row("notify_enabled", "", self.notify)
         self.lead = QSpinBox()
@@ -108,7 +110,7 @@ class SettingsWindow(QDialog):
         self.when_applied = WrappingLabel(SAVE_NOTE)
         self.when_applied.setEnabled(False)  # a quiet hint
         layout = QVBoxLayout(self)
-        layout.addWidget(FormScroll(form), 1)
+        layout.addWidget(FormScroll(form, min_width=500), 1)
         layout.addWidget(self.when_applied)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)

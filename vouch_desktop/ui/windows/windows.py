@@ -3,6 +3,9 @@ composition root and handed to the menu sections and the controller."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.storage.ui_state import UiState
@@ -14,10 +17,11 @@ from vouch_desktop.ui.windows.tool_windows import ToolWindows
 
 
 class Windows:
-    def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None) -> None:
+    def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None, *,
+                 login_platform: Callable[[], str] = lambda: sys.platform) -> None:
         self.keeper = Keeper(ui_state)
         self.boxes = Boxes(self.keeper)
-        self.session = SessionWindows(service, tasks, self.boxes)
+        self.session = SessionWindows(service, tasks, self.boxes, login_platform)
         self.instances = InstanceWindows(service, tasks, self.boxes)
         self.profiles = ProfileWindows(service, tasks, self.keeper)
         self.tools = ToolWindows(service, tasks, self.boxes)
