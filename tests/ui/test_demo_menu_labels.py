@@ -28,7 +28,7 @@ def test_the_warning_shows_when_the_label_says(qapp, tmp_path, fake_vouch, lead_
     service.notices.connect(notices.append)
     asyncio.run(service.monitor.refresh_now())
     assert service.monitor.snapshot.state is SessionState.VALID
-    world = SimpleNamespace(vouch_state=fake_vouch.state, fake_aws=None)
+    world = SimpleNamespace(vouch_state=fake_vouch.state, fake_aws=None, vouch_agent=SimpleNamespace(running=False))
     menu = QMenu()
     demo_section(world)(menu, SimpleNamespace(service=service))  # type: ignore[arg-type]
     warn = action(menu, f"Session ends in {lead_minutes} minutes")
