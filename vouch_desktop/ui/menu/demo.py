@@ -101,16 +101,18 @@ def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
             state.log_in(seconds)
             poke()
 
-        lead = ui.service.settings.current.notify_lead_minutes
-        demo.addAction(f"Session ends in {lead} min (the expiry warning shows in a few seconds)").triggered.connect(
-            lambda: expire_soon(lead * 60 + 5))
-        demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
+        # labels say what happens: the warning comes when the session is within the lead time of Settings
+        lead = max(1, int(ui.service.monitor.lead_time // 60))
+        demo.addAction(f"Session ends in {lead} minutes: the expiry warning shows now").triggered.connect(
+            lambda: expire_soon(lead * 60 - 5))
+        demo.addAction("Session ends in 1 minute: the warning now, expired a minute later").triggered.connect(
+            lambda: expire_soon(60))
 
         def drop_sessions() -> None:
             for session in world.fake_aws.active_sessions():
                 world.fake_aws.drop_session(session.session_id)
 
-        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(drop_sessions)
+        demo.addAction("Drop every SSM session: the tunnels reconnect").triggered.connect(drop_sessions)
         vouch_paths(demo, state, world, poke)
         demo.addAction(f"PIN is {state.knobs().get('pin', '123456')}").setEnabled(False)
 

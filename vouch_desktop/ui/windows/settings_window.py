@@ -1,4 +1,8 @@
-"""Settings: every field validated on save, messages beside the field; applied without a restart."""
+"""Settings: every field validated on save, messages beside the field.
+
+One model for every window that edits something: changes take effect when you press Save (at once,
+without a restart), and Cancel, Esc or Ctrl+W leaves everything as it was. "Test terminal" tries the
+terminal as chosen, before it is saved."""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -25,7 +28,10 @@ from vouch_desktop.core.connect.terminals import warnings as template_warnings
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll
+from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+
+SAVE_NOTE = "Changes take effect when you press Save, without a restart; Cancel leaves everything as it was."
 
 
 class SettingsWindow(QDialog):
@@ -37,7 +43,7 @@ class SettingsWindow(QDialog):
         the one "Automatic" picks, with why."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
-        self.setMinimumWidth(520)
+        self.setObjectName("settings")
         self._original, self._save, self._test = settings, save, test_terminal
         form = QFormLayout()
         self.fields = FieldErrors(form)
@@ -78,8 +84,7 @@ class SettingsWindow(QDialog):
         row("terminal_template", "Custom command line", self.template,
             "Placeholders: {command} {title} {target} {region} {profile}. Alone, each is one argument "
             "({command}: its own arguments); inside a larger argument, it is shell-quoted.")
-        self.template_warning = QLabel()
-        self.template_warning.setWordWrap(True)
+        self.template_warning = WrappingLabel()
         self.template.textChanged.connect(self._show_template_warnings)
         form.addRow("", self.template_warning)
         self._show_template_warnings(settings.terminal_template)
@@ -124,12 +129,12 @@ class SettingsWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        self.general_error = QLabel()  # what belongs to no field: the file could not be saved
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()  # what belongs to no field: the file could not be saved
+        self.when_applied = WrappingLabel(SAVE_NOTE)
+        self.when_applied.setEnabled(False)  # a quiet hint
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(FormScroll(form, min_width=500), 1)
+        layout.addWidget(self.when_applied)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 

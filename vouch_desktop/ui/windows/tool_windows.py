@@ -22,8 +22,7 @@ class ToolWindows:
     def show_diagnostics(self) -> None:
         if self.diagnostics_window is None:
             self.diagnostics_window = DiagnosticsWindow(rerun=self.run_diagnostics)
-        self.diagnostics_window.show()
-        self.diagnostics_window.raise_()
+        self.boxes.keeper.show(self.diagnostics_window)
         self.run_diagnostics()
 
     def run_diagnostics(self) -> None:

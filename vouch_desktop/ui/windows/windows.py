@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.ui.windows.ask import Boxes, Keeper
 from vouch_desktop.ui.windows.instance_windows import InstanceWindows
 from vouch_desktop.ui.windows.profile_windows import ProfileWindows
@@ -18,10 +19,10 @@ from vouch_desktop.ui.windows.tunnel_windows import TunnelWindows
 
 
 class Windows:
-    def __init__(self, service: AppService, tasks: Tasks, *,
+    def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None, *,
                  login_platform: Callable[[], str] = lambda: sys.platform,
                  dark: Callable[[], bool] = lambda: False) -> None:
-        self.keeper = Keeper()
+        self.keeper = Keeper(ui_state)
         self.boxes = Boxes(self.keeper)
         self.session = SessionWindows(service, tasks, self.boxes, login_platform)
         self.instances = InstanceWindows(service, tasks, self.boxes)
