@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.fake_vouch",
     "tests.fixtures.processes",
     "tests.fixtures.postgres",  # a real PostgreSQL cluster (session-wide) behind tunnels
+    "tests.fixtures.keyring",  # a real Secret Service (gnome-keyring-daemon), per module
     "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 

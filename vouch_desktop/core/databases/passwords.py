@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 SERVICE = "Vouch Desktop database"  # keyring's "service": what the keyring's own manager shows
 INDEX_VERSION = 1
 # backends that keep nothing, or keep it in a file readable by whoever reads the file
-UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+EMPTY_MODULES = ("keyring.backends.fail", "keyring.backends.null")
+FILE_MODULES = ("keyrings.alt",)
 FRIENDLY = {
     "keyring.backends.SecretService": "the Secret Service (GNOME Keyring, KeePassXC…)",
     "keyring.backends.libsecret": "the Secret Service (libsecret)",
@@ -104,14 +105,13 @@ def describe(backend: KeyringBackend) -> KeyringState:
     qualified = f"{type(backend).__module__}.{type(backend).__name__}"
     parts: list[KeyringBackend] = list(getattr(backend, "backends", [backend]))  # the chainer: every one it tries
     modules = [type(part).__module__ for part in parts]
-    if not parts or all(module.startswith(UNSAFE_MODULES) for module in modules):
+    if not parts or all(module.startswith(EMPTY_MODULES) for module in modules):
         return KeyringState(False, "no keyring", qualified,
                             "No usable keyring was found on this system (keyring's fail backend), so passwords are "
                             "not stored: you are asked each time. Install and unlock a Secret Service (GNOME "
                             "Keyring, KWallet, KeePassXC) to keep them.")
-    unsafe = [module for module in modules if module.startswith(UNSAFE_MODULES) and "fail" not in module
-              and "null" not in module]
-    if unsafe:
+    unsafe = [module for module in modules if module.startswith(FILE_MODULES)]
+    if unsafe:  # also beside a good one: keyring's chainer falls back to it when the good one fails
         return KeyringState(False, "a file", qualified,
                             f"The keyring in use ({unsafe[0]}) keeps passwords in a file, which this app does not "
                             "use: you are asked each time. Remove keyrings.alt or choose another backend.")
