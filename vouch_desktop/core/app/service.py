@@ -279,9 +279,7 @@ class AppService:
                 await open_in_terminal(settings, argv, title)
 
             opener = in_terminal
-        opened = await sign_in.open_client(profile, tool, status.local_port, password, opener)
-        self.history.add("database_client", profile=profile.name, target=tool.id, region=profile.region)
-        return opened
+        return await sign_in.open_client(profile, tool, status.local_port, password, opener)
 
     async def tunnel_up(self, profile: TunnelProfile) -> TunnelStatus:
         """The tunnel's status once it is up; ``TunnelNotUp`` with its reason when it fails or does not come up."""
