@@ -57,10 +57,10 @@ def test_the_real_mysql_client_reads_the_option_file_back_as_the_password(tmp_pa
 def test_argv_for_each_client_holds_no_password_and_names_the_file():
     secret = Path("/run/user/1000/vouch-desktop/db-sign-in/signin-x.pgpass")
     target = Target(15432, "app", "orders")
-    assert command(PSQL, "/usr/bin/psql", target, secret).argv == [
-        "/usr/bin/psql", "--no-password", "--dbname", "host='127.0.0.1' port='15432' user='app' dbname='orders'"]
+    info = "host='127.0.0.1' port='15432' user='app' dbname='orders'"
+    assert command(PSQL, "/usr/bin/psql", target, secret).argv == ["/usr/bin/psql", "--no-password", "--dbname", info]
     assert command(PSQL, "psql", target, secret).env_var == "PGPASSFILE"
-    assert command(PGCLI, "pgcli", target, secret).argv[-1] == "host='127.0.0.1' port='15432' user='app' dbname='orders'"
+    assert command(PGCLI, "pgcli", target, secret).argv[-1] == info
     cnf = Path("/run/x/signin-y.cnf")
     mysql = command(MYSQL, "mariadb", Target(13306, "app", "orders", tls=True, cleartext=True), cnf)
     assert mysql.argv == ["mariadb", f"--defaults-extra-file={cnf}", "--host=127.0.0.1", "--port=13306",

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMenu
 from vouch_desktop.core.storage.profiles import TunnelProfile
 from vouch_desktop.core.tunnels.manager import TunnelState, connection_string
 from vouch_desktop.ui.menu import MenuContext
+from vouch_desktop.ui.menu.databases import database_menu
 
 
 def toggle_tunnel(ui: MenuContext, profile: TunnelProfile, on: bool) -> None:
@@ -46,6 +47,7 @@ def tunnels_section(menu: QMenu, ui: MenuContext) -> None:
             text = connection_string(status, profile.remote_port)
             copy.addAction(f"{profile.name}: {text}").triggered.connect(
                 lambda _=False, t=text: QGuiApplication.clipboard().setText(t))
+    database_menu(tunnels, ui)  # "Databases ▸": open in psql/mysql, copy URL/password (ui/menu/databases.py)
     tunnels.addSeparator()
     edit_tunnel = ui.windows.profiles.edit_tunnel
     tunnels.addAction("New tunnel…").triggered.connect(lambda: edit_tunnel(None))

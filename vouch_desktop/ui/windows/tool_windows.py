@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.sessions import available_profiles
@@ -15,8 +17,10 @@ from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 
 class ToolWindows:
-    def __init__(self, service: AppService, tasks: Tasks, boxes: Boxes) -> None:
+    def __init__(self, service: AppService, tasks: Tasks, boxes: Boxes,
+                 show_passwords: Callable[[], None] | None = None) -> None:
         self.service, self.tasks, self.boxes = service, tasks, boxes
+        self.show_passwords = show_passwords  # Settings → Passwords (ui/windows/database_windows.py)
         self.diagnostics_window: DiagnosticsWindow | None = None
 
     def show_diagnostics(self) -> None:
@@ -42,7 +46,8 @@ class ToolWindows:
     def show_settings(self) -> None:
         self.boxes.keeper.show(SettingsWindow(self.service.settings.current, profiles=available_profiles(),
                                               terminals=registry(), save=self.service.apply_settings,
-                                              test_terminal=self.test_terminal))
+                                              test_terminal=self.test_terminal,
+                                              show_passwords=self.show_passwords))
 
     def test_terminal(self, settings: Settings) -> None:
         self.tasks.spawn(self.service.test_terminal(settings), what="terminal test",

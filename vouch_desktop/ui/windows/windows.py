@@ -9,6 +9,7 @@ from collections.abc import Callable
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.ui.windows.ask import Boxes, Keeper
+from vouch_desktop.ui.windows.database_windows import DatabaseWindows
 from vouch_desktop.ui.windows.instance_windows import InstanceWindows
 from vouch_desktop.ui.windows.profile_windows import ProfileWindows
 from vouch_desktop.ui.windows.session_windows import SessionWindows
@@ -23,9 +24,11 @@ class Windows:
         self.session = SessionWindows(service, tasks, self.boxes, login_platform)
         self.instances = InstanceWindows(service, tasks, self.boxes)
         self.profiles = ProfileWindows(service, tasks, self.keeper)
-        self.tools = ToolWindows(service, tasks, self.boxes)
+        self.databases = DatabaseWindows(service, tasks, self.boxes)
+        self.tools = ToolWindows(service, tasks, self.boxes, show_passwords=self.databases.show_passwords)
 
     def close_all(self) -> None:
+        self.databases.close_all()
         self.keeper.close_all()
         for window in (self.instances.browser, self.profiles.window, self.tools.diagnostics_window,
                        self.session.login_dialog):
