@@ -23,8 +23,10 @@ from vouch_desktop.core.databases.clients import (
     connection_url,
     option_file,
     pgpass_line,
+    secret_text,
 )
 from vouch_desktop.core.databases.engines import DatabaseEngine
+from vouch_desktop.core.databases.errors import DatabaseError
 
 
 def require_mysql_client() -> str:
@@ -52,6 +54,32 @@ def test_the_real_mysql_client_reads_the_option_file_back_as_the_password(tmp_pa
                          timeout=20).stdout
     # the options it would start with, each followed by a space, the last one ours; then a new line
     assert out.split(b"--password=", 1)[1] == password.encode() + b" \n"
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(password=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\n\r"), min_size=1,
+                        max_size=40))
+def test_the_real_psql_signs_in_with_the_password_file_as_written(postgres, tmp_path, password):
+    """Whatever the password holds (but a line break, refused with advice), libpq reads our line back."""
+    role = "pgpass_check"
+    postgres.psql("-c", f"DROP ROLE IF EXISTS {role}")
+    postgres.psql("-c", f"CREATE ROLE {role} LOGIN PASSWORD " + "'" + password.replace("'", "''") + "'")
+    target = Target(postgres.port, role, "postgres")
+    text, suffix = secret_text(PSQL, target, password)
+    path = tmp_path / f"signin{suffix}"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    env = {k: v for k, v in postgres.client_env().items() if k not in ("PGPASSWORD", "PGUSER", "PGDATABASE")}
+    result = subprocess.run(command(PSQL, str(postgres.bin_dir / "psql"), target, path).argv
+                            + ["-XAtc", "SELECT current_user"], capture_output=True, text=True, timeout=30,
+                            env={**env, "PGPASSFILE": str(path)})
+    assert (result.returncode, result.stdout) == (0, f"{role}\n"), result.stderr
+
+
+def test_a_line_break_cannot_go_into_a_password_file():
+    with pytest.raises(DatabaseError, match="line break"):
+        secret_text(PSQL, Target(5432, "app"), "two\nlines")
+    assert secret_text(MYSQL, Target(3306, "app"), "two\nlines")[0] == '[client]\npassword="two\\nlines"\n'
 
 
 def test_argv_for_each_client_holds_no_password_and_names_the_file():

@@ -195,6 +195,7 @@ def test_a_cancelled_dialog_a_failed_terminal_or_a_missing_client_leaves_no_file
     async def scenario():
         with pytest.raises(SignInCancelled):
             await service.open_database_client(profile, "psql", cancel, opener=terminal)
+        assert service.tunnel_status(profile).state is TunnelState.STOPPED  # started for the client: off again
         with pytest.raises(RuntimeError, match="did not start"):
             await service.open_database_client(profile, "psql", give, opener=FailingTerminal())
         after_failure = files.files()

@@ -33,7 +33,7 @@ from vouch_desktop.core.databases.clients import client_named
 from vouch_desktop.core.databases.errors import DatabaseError
 from vouch_desktop.core.databases.passwords import PasswordVault
 from vouch_desktop.core.databases.secret_files import SecretFiles
-from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener
+from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener, SignInCancelled
 from vouch_desktop.core.errors import ValidationError, ValidationErrors
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
@@ -268,9 +268,15 @@ class AppService:
         ``SignInCancelled`` when the user cancels the password dialog."""
         sign_in = self.databases_sign_in
         tool = client_named(tool_id)
-        if not self.tunnel_status(profile).active:
+        started = not self.tunnel_status(profile).active
+        if started:
             await self.start_tunnel(profile)  # comes up while the password is read or asked for
-        password = await sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+        try:
+            password = await sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+        except SignInCancelled:
+            if started:  # it was off, and only for this client: off again
+                await self.tunnels.stop(profile.name)
+            raise
         status = await self.tunnel_up(profile)
         if opener is None:
             settings = self.settings.current

@@ -148,6 +148,10 @@ def command(tool: ClientTool, executable: str, target: Target, secret: Path | No
 def secret_text(tool: ClientTool, target: Target, password: str) -> tuple[str, str]:
     """The file's content and name suffix."""
     if tool.engine is DatabaseEngine.POSTGRESQL:
+        if "\n" in password or "\r" in password:  # libpq reads its password file line by line
+            raise DatabaseError("This password holds a line break, which a PostgreSQL password file cannot carry.",
+                                advice="Choose \"The client asks for the password\" in the tunnel's profile, and "
+                                       "paste it at psql's prompt.")
         return pgpass_line(target, password), ".pgpass"
     return option_file(password), ".cnf"
 
