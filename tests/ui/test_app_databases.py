@@ -86,8 +86,16 @@ def test_open_in_psql_copy_password_and_forget_it_in_the_whole_app(qapp, qloop, 
             port = service.tunnel_status(profile).local_port
             await until(lambda: psql_clients(port), timeout=30)
             [psql] = psql_clients(port)
-            signed_in = await asyncio.to_thread(postgres.psql, "-c",
-                                                "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app'")
+
+            def connected_as_app() -> bool:  # psql is up before it has signed in: ask the server until it has
+                query = "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app'"
+                return postgres.psql("-c", query).stdout.strip() == "1"
+
+            deadline = asyncio.get_running_loop().time() + 20
+            while not await asyncio.to_thread(connected_as_app):
+                in_time = asyncio.get_running_loop().time() < deadline
+                assert psql.is_running() and in_time, postgres.log.read_text()[-800:]
+                await asyncio.sleep(0.2)
             environ = Path(f"/proc/{psql.pid}/environ").read_bytes()
             secret_file = Path(next(v for v in environ.split(b"\0") if v.startswith(b"PGPASSFILE="))
                                .split(b"=", 1)[1].decode())
@@ -122,7 +130,7 @@ def test_open_in_psql_copy_password_and_forget_it_in_the_whole_app(qapp, qloop, 
             for terminal in terminals:
                 terminal.kill()
             await until(lambda: not secret_file.exists(), timeout=15)
-            return signed_in.stdout.strip(), environ, command_lines, kept, listed, forgotten, secret_file
+            return "1", environ, command_lines, kept, listed, forgotten, secret_file
 
     try:
         signed_in, environ, command_lines, kept, listed, forgotten, secret_file = qloop.run_until_complete(scenario())
