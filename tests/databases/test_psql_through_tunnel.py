@@ -20,6 +20,7 @@ import pytest
 
 from tests.app.parts import make_service
 from tests.core.test_tunnels import bastion
+from vouch_desktop.core.app.service import TunnelNotUp
 from vouch_desktop.core.databases.clients import NoClient, client_named
 from vouch_desktop.core.databases.passwords import DatabaseAccount, PasswordVault
 from vouch_desktop.core.databases.secret_files import SecretFiles
@@ -255,3 +256,22 @@ def test_the_client_asks_itself_when_the_profile_says_so(world):
     assert opened.secret_file is None and argv[0].endswith("psql") and "--no-password" not in argv
     assert service.databases_sign_in.files.files() == []
     assert os.path.basename(client_named("psql").find() or "") == "psql"
+
+
+def test_a_tunnel_that_cannot_come_up_is_said_and_no_client_or_file_is_made(world, fake_aws):
+    service, profile, password, terminal = world
+    fake_aws.deny_start_session(profile.target)
+
+    async def give(request):
+        return PasswordAnswer(password)
+
+    async def scenario():
+        await service.databases_sign_in.store(profile, password)
+        with pytest.raises(TunnelNotUp) as raised:
+            await service.open_database_client(profile, "psql", give, opener=terminal)
+        await service.stop()
+        return raised.value
+
+    error = asyncio.run(scenario())
+    assert error.message.startswith("The tunnel 'orders' is not up (failed") and error.advice
+    assert terminal.runs == [] and service.databases_sign_in.files.files() == []
