@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.fake_vouch",
     "tests.fixtures.processes",
     "tests.fixtures.postgres",  # a real PostgreSQL cluster (session-wide) behind tunnels
+    "tests.fixtures.keyring",  # a real Secret Service (gnome-keyring-daemon), per module
     "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 
@@ -29,7 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # Test modules known to need nothing POSIX-only (no pty, Unix socket, process group, signal or Xvfb):
 # the macOS and Windows jobs of .github/workflows/ci.yml run these (`-m portable`).
 PORTABLE = ("tests/datachannel/", "tests/core/test_settings_profiles.py", "tests/core/test_history_logging.py",
-            "tests/demo/test_fake_aws.py")
+            "tests/demo/test_fake_aws.py", "tests/databases/test_database_profiles.py",
+            "tests/databases/test_iam_tokens.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
@@ -26,8 +25,13 @@ from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
-from vouch_desktop.core.errors import ValidationError, ValidationErrors
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome, ssh_command_line
+from vouch_desktop.core.databases.clients import client_named
+from vouch_desktop.core.databases.errors import DatabaseError
+from vouch_desktop.core.databases.passwords import PasswordVault
+from vouch_desktop.core.databases.secret_files import SecretFiles
+from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener, SignInCancelled
+from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
@@ -37,6 +41,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.login import LoginRunner, LoginStep
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import Notice, SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
@@ -51,6 +56,34 @@ TERMINAL_TEST = ["sh", "-c", "echo 'Vouch Desktop: this terminal works.'; sleep 
 
 class SshSetupFailed(ConnectError):
     """~/.ssh/config could not be changed."""
+
+
+class RecordedLogin:
+    """A login runner whose failures are also handed to ``failed`` (for the history)."""
+
+    def __init__(self, runner: LoginRunner, failed: Callable[[VouchDesktopError], None]) -> None:
+        self.runner, self.failed = runner, failed
+        self.cancelled = False
+        self.needs_pin, self.key_timeout = runner.needs_pin, runner.key_timeout
+
+    async def run(self, pin: str, on_progress: Callable[[LoginStep], None]) -> None:
+        try:
+            await self.runner.run(pin, on_progress)
+        except VouchDesktopError as exc:
+            if not self.cancelled:  # stopping vouch on Cancel may make it fail: that is no failed login
+                self.failed(exc)
+            raise
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.runner.cancel()
+
+    def __getattr__(self, name: str) -> Any:  # what else the runner offers (its pid)
+        return getattr(self.runner, name)
+
+
+class TunnelNotUp(DatabaseError):
+    """A database client was asked for, but its tunnel did not come up."""
 
 
 def set_root_log_level(level: str) -> None:
@@ -79,6 +112,8 @@ class AppService:
     connector: Connector
     tasks: Tasks
     set_log_level: Callable[[str], None] = set_root_log_level
+    # database sign-in through tunnels (keyring, IAM tokens, clients); made from the parts above when not given
+    sign_in: DatabaseSignIn | None = None
 
     key: KeyPresence = field(init=False, default_factory=lambda: KeyPresence(False, known=False,
                                                                               detail="not checked yet"))
@@ -93,6 +128,14 @@ class AppService:
         self.monitor.transition.connect(self.on_transition)
         self.monitor.clock_jumped.connect(self.on_clock_jump)
         self.settings.changed.connect(self.on_settings_changed)
+        if self.sign_in is None:
+            self.sign_in = DatabaseSignIn(PasswordVault(self.paths.data_dir / "database-passwords.json"),
+                                          SecretFiles(self.paths.runtime_dir / "db-sign-in"), self.aws)
+
+    @property
+    def databases_sign_in(self) -> DatabaseSignIn:
+        assert self.sign_in is not None  # made in __post_init__
+        return self.sign_in
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -104,6 +147,7 @@ class AppService:
         for tunnel in self.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.tunnels.start(tunnel, self.settings.current.aws_profile)
+        await self.databases_sign_in.start()
 
     async def stop(self) -> None:
         """Stop watching, stop every tunnel and child process, cancel what is still running."""
@@ -112,6 +156,7 @@ class AppService:
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.tunnels.stop_all()
         await self.processes.stop_all()
+        await self.databases_sign_in.stop()
         await self.tasks.cancel_all()
 
     # ---------------------------------------------------------------- session and key
@@ -129,6 +174,9 @@ class AppService:
         self.tasks.spawn(self.tunnels.reconnect_all("the clock jumped (resume from sleep)"), what="reconnect")
 
     def on_transition(self, change: tuple[SessionState, SessionState]) -> None:
+        old, new = change
+        if new is SessionState.EXPIRED and old is not SessionState.EXPIRED:
+            self.history.add("session_expired", message=self.monitor.snapshot.email)
         notice = notice_for_transition(*change, self.monitor.snapshot)
         if notice is not None and self.settings.current.notify_enabled:
             self.notices.emit(notice)
@@ -148,6 +196,14 @@ class AppService:
             self.history.add("login")
             self.aws.forget()
             self.monitor.poke()
+
+    def login_failed(self, error: VouchDesktopError) -> None:
+        """A login that vouch refused (a wrong PIN, no key, …); a cancelled one is not a failure."""
+        self.history.add("login_failure", message=error.message)
+
+    def recording(self, runner: LoginRunner) -> LoginRunner:
+        """``runner`` with its failures kept in the history."""
+        return RecordedLogin(runner, self.login_failed)
 
     async def log_out(self) -> None:
         await self.vouch.logout()
@@ -178,17 +234,22 @@ class AppService:
     def ssh_routed(self) -> bool:
         return self.ssh_config.status().routed
 
-    def set_up_ssh(self) -> Path | None:
-        """Add the SSH-over-SSM block to ~/.ssh/config; the backup made (None: nothing was needed)."""
+    def set_up_ssh(self) -> SshSetupOutcome:
+        """Add the SSH-over-SSM block to ~/.ssh/config (or the file ssh is told to read); what it did."""
         try:
-            return self.ssh_config.add_block(self.settings.current.aws_profile)
+            return self.ssh_config.set_up(self.settings.current.aws_profile)
         except OSError as exc:
             raise SshSetupFailed(f"{self.ssh_config.path} could not be changed: {exc.strerror or exc}.",
                                  advice="Check the file's permissions, or add the block by hand.") from exc
 
-    async def open_ssh(self, instance: DiscoveredInstance) -> None:
+    def ssh_command_line(self, instance: DiscoveredInstance, user: str = "") -> str:
+        """The ssh command for ``instance`` as it works here (with -F FILE when ssh must be told its file)."""
+        return ssh_command_line(instance.instance_id, user, self.ssh_config.ssh_options())
+
+    async def open_ssh(self, instance: DiscoveredInstance, user: str = "") -> None:
         settings = self.settings.current
-        await open_in_terminal(settings, ssh_argv(instance.instance_id), f"ssh {instance.label}",
+        await open_in_terminal(settings, ssh_argv(instance.instance_id, user, options=self.ssh_config.ssh_options()),
+                               f"ssh {instance.label}",
                                {"target": instance.instance_id, "region": instance.region,
                                 "profile": settings.aws_profile})
 
@@ -226,6 +287,21 @@ class AppService:
         else:
             await self.tunnels.stop(profile.name)
 
+    def active_tunnels(self) -> list[TunnelStatus]:
+        """The saved tunnels that are up or on their way (starting, reconnecting, paused)."""
+        return [status for profile in self.profiles.tunnels if (status := self.tunnel_status(profile)).active]
+
+    async def stop_all_tunnels(self) -> None:
+        await asyncio.gather(*(self.tunnels.stop(status.name) for status in self.active_tunnels()))
+
+    def quit_needs_confirmation(self) -> list[TunnelStatus]:
+        """The tunnels quitting would stop, when the user wants to be asked first (else empty)."""
+        return self.active_tunnels() if self.settings.current.confirm_quit_with_tunnels else []
+
+    def stop_confirming_quit(self) -> None:
+        """"Don't ask again": saved like any other setting."""
+        self.apply_settings(replace(self.settings.current, confirm_quit_with_tunnels=False))
+
     async def bring_up(self, profiles: list[TunnelProfile], wait: float = TUNNEL_UP_WAIT) -> None:
         """Start them and return once each is up or has failed (or ``wait`` s passed), as a script wants."""
         for profile in profiles:
@@ -235,6 +311,63 @@ class AppService:
         pending = (TunnelState.STARTING, TunnelState.RECONNECTING)
         while loop.time() < deadline and any(self.tunnels.status(p.name).state in pending for p in profiles):
             await asyncio.sleep(0.1)
+
+    # ---------------------------------------------------------------- databases through tunnels
+    def tunnel_aws_profile(self, profile: TunnelProfile) -> str:
+        return profile.aws_profile or self.settings.current.aws_profile
+
+    async def open_database_client(self, profile: TunnelProfile, tool_id: str, ask: AskPassword,
+                                   opener: Opener | None = None) -> OpenedClient:
+        """Bring the tunnel up (if it is not), get the password (keyring, asked for, an IAM token, or none:
+        the client asks), and open the client in a terminal (``opener``: the user's terminal unless given).
+        ``SignInCancelled`` when the user cancels the password dialog."""
+        sign_in = self.databases_sign_in
+        tool = client_named(tool_id)
+        started = not self.tunnel_status(profile).active
+        if started:
+            await self.start_tunnel(profile)  # comes up while the password is read or asked for
+        try:
+            password = await sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+        except SignInCancelled:
+            if started:  # it was off, and only for this client: off again
+                await self.tunnels.stop(profile.name)
+            raise
+        status = await self.tunnel_up(profile)
+        if opener is None:
+            settings = self.settings.current
+
+            async def in_terminal(argv: list[str], title: str) -> None:
+                await open_in_terminal(settings, argv, title)
+
+            opener = in_terminal
+        return await sign_in.open_client(profile, tool, status.local_port, password, opener)
+
+    async def tunnel_up(self, profile: TunnelProfile) -> TunnelStatus:
+        """The tunnel's status once it is up; ``TunnelNotUp`` with its reason when it fails or does not come up."""
+        if not self.tunnel_status(profile).active:
+            await self.start_tunnel(profile)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TUNNEL_UP_WAIT
+        while self.tunnel_status(profile).state in (TunnelState.STARTING, TunnelState.RECONNECTING) \
+                and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        status = self.tunnel_status(profile)
+        if status.state is not TunnelState.UP:
+            raise TunnelNotUp(f"The tunnel '{profile.name}' is not up ({status.summary}).",
+                              advice=status.advice or "Start it from the Tunnels menu and look at its state.")
+        return status
+
+    async def database_password(self, profile: TunnelProfile, ask: AskPassword) -> str | None:
+        """The password to copy: the stored one (or asked for), or a fresh IAM token; None when the client
+        asks for it (nothing to copy)."""
+        return await self.databases_sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+
+    def database_url(self, profile: TunnelProfile) -> str | None:
+        """The connection URL (no password) on the tunnel's local port; None while that port is not known
+        (a tunnel that picks a free port and is not up)."""
+        status = self.tunnel_status(profile)
+        port = status.local_port if status.state is TunnelState.UP else profile.local_port
+        return self.databases_sign_in.url(profile, port) if port else None
 
     def reload_profiles(self) -> None:
         for problem in self.profiles.load():

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -18,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
+from vouch_desktop.core.aws.discovery import DiscoveredInstance
+from vouch_desktop.core.databases.engines import DatabaseEngine, SignIn, engine_of
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
@@ -26,7 +27,10 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
+from vouch_desktop.ui.windows.bastion_picker import BastionPicker
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll, W
+from vouch_desktop.ui.windows.frame import titled
+from vouch_desktop.ui.windows.labels import error_label
 
 
 class FormDialog(QDialog):
@@ -34,21 +38,17 @@ class FormDialog(QDialog):
 
     def __init__(self, title: str, save: Callable[[Profile], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(480)
+        self.setWindowTitle(titled(title))
         self._save = save
         self.form = QFormLayout()
         self.fields = FieldErrors(self.form)
         self.errors = self.fields.labels
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()  # what belongs to no field: the file could not be saved
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(FormScroll(self.form, min_width=460), 1)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
@@ -87,6 +87,7 @@ class InstanceProfileDialog(FormDialog):
     def __init__(self, profile: InstanceProfile, regions: list[str], save: Callable[[Profile], None],
                  parent: QWidget | None = None, title: str = "Instance profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("instance-profile")
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
         self.target = self.add_field("target", "Target", QLineEdit(profile.target),
                                      "An instance id, or a tag filter such as Name=web-* (resolved when connecting)")
@@ -107,6 +108,7 @@ class TunnelProfileDialog(FormDialog):
                  databases: list[DatabaseEndpoint] | None = None, parent: QWidget | None = None,
                  title: str = "Tunnel profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("tunnel-profile")
         self.database = QComboBox()
         self.database.addItem("— pick an RDS database to fill the form —")
         self.databases: list[DatabaseEndpoint] = []  # item i+1 of the box; Qt holds only the labels
@@ -114,6 +116,9 @@ class TunnelProfileDialog(FormDialog):
         self.database.currentIndexChanged.connect(self._database_picked)
         self.form.addRow("Database", self.database)
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
+        self.bastions = BastionPicker()  # filled from discovery by the caller
+        self.bastions.picked.connect(self._bastion_picked)
+        self.form.addRow("Pick a bastion", self.bastions)
         self.target = self.add_field("target", "Bastion", QLineEdit(profile.target),
                                      "Instance id, or a tag filter such as Name=bastion-*")
         self.document = self.add_field("document", "Forward to", QComboBox())
@@ -133,6 +138,33 @@ class TunnelProfileDialog(FormDialog):
         self.group = self.add_field("group", "Group", QLineEdit(profile.group), "Tunnels in a group toggle together")
         self.start_at_launch = self.add_field("start_at_launch", "", QCheckBox("Start when Vouch Desktop starts"))
         self.start_at_launch.setChecked(profile.start_at_launch)
+        self.add_sign_in_fields(profile)
+
+    def add_sign_in_fields(self, profile: TunnelProfile) -> None:
+        """The database behind the tunnel and how to sign in to it (Tunnels → Databases ▸ uses them)."""
+        self.engine = self.add_field("engine", "Database engine", QComboBox())
+        for engine in DatabaseEngine:
+            self.engine.addItem(engine.label, engine.value)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(str(profile.engine))))
+        self.db_user = self.add_field("db_user", "Database user", QLineEdit(profile.db_user))
+        self.db_name = self.add_field("db_name", "Database name", QLineEdit(profile.db_name))
+        self.sign_in = self.add_field("sign_in", "Sign in with", QComboBox())
+        for method in SignIn:
+            self.sign_in.addItem(method.label, method.value)
+        self.sign_in.setCurrentIndex(max(0, self.sign_in.findData(str(profile.sign_in))))
+        self.password = self.add_field("password", "Password", QLineEdit(),
+                                       "Kept in your OS keyring, never in the profile or an export. "
+                                       "Empty: the stored one stays (or you are asked).")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+
+        def method_changed() -> None:
+            self.password.setEnabled(self.sign_in.currentData() == SignIn.KEYRING.value)
+
+        self.sign_in.currentIndexChanged.connect(method_changed)
+        method_changed()
+
+    def typed_password(self) -> str:
+        return self.password.text() if self.password.isEnabled() else ""
 
     def add_databases(self, endpoints: list[DatabaseEndpoint]) -> None:
         for endpoint in endpoints:
@@ -152,10 +184,17 @@ class TunnelProfileDialog(FormDialog):
             self.name.setText(endpoint.identifier + suffix)
         if not self.local_port.value():
             self.local_port.setValue(endpoint.port)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(engine_of(endpoint.engine).value)))
+
+    def _bastion_picked(self, instance: DiscoveredInstance) -> None:
+        self.target.setText(instance.instance_id)
+        self.region.setCurrentText(instance.region)
 
     def build(self) -> TunnelProfile:
         return TunnelProfile(name=self.name.text(), target=self.target.text().strip(),
                              remote_host=self.remote_host.text().strip(), remote_port=self.remote_port.value(),
                              local_port=self.local_port.value(), region=self.region.currentText().strip(),
                              aws_profile=self.aws_profile.text().strip(), document=self.document.currentData(),
-                             start_at_launch=self.start_at_launch.isChecked(), group=self.group.text().strip())
+                             start_at_launch=self.start_at_launch.isChecked(), group=self.group.text().strip(),
+                             engine=DatabaseEngine(self.engine.currentData()), db_user=self.db_user.text().strip(),
+                             db_name=self.db_name.text().strip(), sign_in=SignIn(self.sign_in.currentData()))

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.core.databases.engines import SignIn
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, TunnelProfile
-from vouch_desktop.ui.windows.ask import Keeper
+from vouch_desktop.ui.windows.ask import Boxes, Keeper
 from vouch_desktop.ui.windows.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
 from vouch_desktop.ui.windows.profiles_window import ProfilesWindow
 
@@ -20,16 +21,22 @@ class ProfileWindows:
     def show_profiles(self) -> None:
         if self.window is None:
             self.window = ProfilesWindow(self.service.profiles, self.edit_instance, self.edit_tunnel)
-        self.window.show()
-        self.window.raise_()
+        self.keeper.show(self.window)
 
     def _saver(self, profile: Profile | None) -> Callable[[Profile], None]:
-        """Where the dialog saves: a new profile is added, an edited one replaces its old self."""
+        """Where the dialog saves: a new profile is added, an edited one replaces its old self; then the
+        profiles window (when open) selects it, under its new name."""
         book = self.service.profiles
-        if profile is None:
-            return book.add
-        name = profile.name
-        return lambda new: book.update(name, new)
+
+        def save(new: Profile) -> None:
+            if profile is None:
+                book.add(new)
+            else:
+                book.update(profile.name, new)
+            if self.window is not None and self.window.isVisible():
+                self.window.show_profile(new)
+
+        return save
 
     def edit_instance(self, profile: InstanceProfile | None) -> None:
         regions = self.service.settings.current.regions
@@ -41,11 +48,26 @@ class ProfileWindows:
     def edit_tunnel(self, profile: TunnelProfile | None) -> None:
         regions = self.service.settings.current.regions
         draft = profile or TunnelProfile("", "", 5432, regions[0])
-        dialog = TunnelProfileDialog(draft, regions, self._saver(profile),
-                                     title="New tunnel" if profile is None else "Edit tunnel")
+        saver = self._saver(profile)
+
+        def save(new: Profile) -> None:
+            saver(new)
+            typed = dialog.typed_password()
+            if typed and isinstance(new, TunnelProfile) and new.sign_in is SignIn.KEYRING and new.db_user:
+                # into the keyring, never the profile; off the UI thread (the keyring may ask to be unlocked)
+                self.tasks.spawn(self.service.databases_sign_in.store(new, typed), what="store a database password",
+                                 on_error=lambda e: Boxes(self.keeper).error("Database password", e))
+
+        dialog = TunnelProfileDialog(draft, regions, save, title="New tunnel" if profile is None else "Edit tunnel")
         self.keeper.show(dialog)
 
         async def fill_databases() -> None:
             dialog.add_databases(await self.service.database_endpoints())
 
+        async def fill_bastions() -> None:
+            dialog.bastions.set_loading()
+            dialog.bastions.set_result(self.service.instances or await self.service.load_instances())
+
         self.tasks.spawn(fill_databases(), what="RDS discovery")
+        self.tasks.spawn(fill_bastions(), what="bastion discovery",
+                         on_error=lambda error: dialog.bastions.set_failed(error.message))

@@ -19,6 +19,7 @@ def filtered_table(columns: tuple[str, ...], search: QLineEdit,
     table = QTableView()
     table.setModel(proxy)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()  # row numbers say nothing here
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     # column widths from the visible rows and 100 more, not 1,000: while thousands of rows come in (the
     # instance list, a region at a time) every batch made the header measure 1,000 rows × every column again,

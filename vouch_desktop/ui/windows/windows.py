@@ -14,20 +14,25 @@ from typing import TYPE_CHECKING
 
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.ui.windows.ask import Boxes, Keeper
 
 if TYPE_CHECKING:
+    from vouch_desktop.ui.windows.database_windows import DatabaseWindows
     from vouch_desktop.ui.windows.instance_windows import InstanceWindows
     from vouch_desktop.ui.windows.profile_windows import ProfileWindows
+    from vouch_desktop.ui.windows.quick_connect_windows import QuickConnect
     from vouch_desktop.ui.windows.session_windows import SessionWindows
     from vouch_desktop.ui.windows.tool_windows import ToolWindows
+    from vouch_desktop.ui.windows.tunnel_windows import TunnelWindows
 
 
 class Windows:
-    def __init__(self, service: AppService, tasks: Tasks, *,
-                 login_platform: Callable[[], str] = lambda: sys.platform) -> None:
-        self.service, self.tasks, self.login_platform = service, tasks, login_platform
-        self.keeper = Keeper()
+    def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None, *,
+                 login_platform: Callable[[], str] = lambda: sys.platform,
+                 dark: Callable[[], bool] = lambda: False) -> None:
+        self.service, self.tasks, self.login_platform, self.dark = service, tasks, login_platform, dark
+        self.keeper = Keeper(ui_state)
         self.boxes = Boxes(self.keeper)
 
     @cached_property
@@ -49,18 +54,40 @@ class Windows:
         return ProfileWindows(self.service, self.tasks, self.keeper)
 
     @cached_property
+    def databases(self) -> DatabaseWindows:
+        from vouch_desktop.ui.windows.database_windows import DatabaseWindows
+
+        return DatabaseWindows(self.service, self.tasks, self.boxes)
+
+    @cached_property
     def tools(self) -> ToolWindows:
         from vouch_desktop.ui.windows.tool_windows import ToolWindows
 
-        return ToolWindows(self.service, self.tasks, self.boxes)
+        return ToolWindows(self.service, self.tasks, self.boxes, show_passwords=lambda: self.databases.show_passwords())
+
+    @cached_property
+    def tunnels(self) -> TunnelWindows:
+        from vouch_desktop.ui.windows.tunnel_windows import TunnelWindows
+
+        return TunnelWindows(self.service, self.tasks, self.dark)
+
+    @cached_property
+    def palette(self) -> QuickConnect:
+        from vouch_desktop.ui.windows.quick_connect_windows import QuickConnect
+
+        return QuickConnect(self.service, self.tasks, self.instances, self.boxes)
 
     def close_all(self) -> None:
-        self.keeper.close_all()
         opened = vars(self)  # only the groups that were ever asked for (cached_property keeps them here)
+        if "databases" in opened:
+            opened["databases"].close_all()
+        self.keeper.close_all()
         windows = [opened["instances"].browser if "instances" in opened else None,
                    opened["profiles"].window if "profiles" in opened else None,
                    opened["tools"].diagnostics_window if "tools" in opened else None,
-                   opened["session"].login_dialog if "session" in opened else None]
+                   opened["session"].login_dialog if "session" in opened else None,
+                   opened["tunnels"].details_window if "tunnels" in opened else None,
+                   opened["palette"].palette if "palette" in opened else None]
         for window in windows:
             if window is not None:
                 window.close()
