@@ -164,7 +164,7 @@ def measure(source: Path, endpoint: str, total: int, env: dict, recording: bool 
     env = dict(env, VOUCH_BENCH_SOURCE=str(source), VOUCH_BENCH_RECORDING="1" if recording else "",
                VOUCH_BENCH_PREWARM=str(prewarm))
     output = subprocess.run([sys.executable, __file__, "--child", endpoint, str(total)], capture_output=True,
-                            text=True, timeout=3600, env=env)
+                            text=True, timeout=3600, env=dict(env, PYTHONPATH=str(source)), cwd=source)
     lines = [line for line in output.stdout.splitlines() if line.startswith("RESULT ")]
     if not lines:
         raise RuntimeError(f"the measured run failed:\n{output.stdout}\n{output.stderr}")
