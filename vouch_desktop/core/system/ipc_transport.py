@@ -175,12 +175,30 @@ def socket_owner(path: Path) -> int | None:
     try:
         import psutil
 
-        for conn in psutil.net_connections(kind="unix"):
-            if str(conn.laddr) == str(path) and conn.pid:  # a Unix socket's address is its path
-                return conn.pid
+        try:
+            connections: list[tuple[object, int | None]] = [
+                (c.laddr, c.pid) for c in psutil.net_connections(kind="unix")]
+        except psutil.AccessDenied:  # macOS shows every process's sockets to root only: look at our own
+            connections = _own_unix_sockets()
+        for address, pid in connections:
+            if str(address) == str(path) and pid:  # a Unix socket's address is its path
+                return pid
     except Exception:  # psutil cannot look on this platform, or may not
         return None
     return None
+
+
+def _own_unix_sockets() -> list[tuple[object, int | None]]:
+    import psutil
+
+    me = psutil.Process().username()
+    found: list[tuple[object, int | None]] = []
+    for proc in psutil.process_iter(["username"]):
+        if proc.info.get("username") != me:
+            continue
+        with contextlib.suppress(psutil.Error, OSError):
+            found += [(c.laddr, proc.pid) for c in proc.net_connections(kind="unix")]
+    return found
 
 
 # ---------------------------------------------------------------- loopback TCP + token
@@ -316,7 +334,7 @@ class LoopbackPort(Endpoint):
     # ---- client side
     def connect(self, timeout: float) -> socket.socket:
         published = self.read()
-        if published is None:
+        if published is None or not process_alive(published.pid, published.started):  # a leftover: no port to try
             raise NotRunning("Vouch Desktop is not running.", advice="Start it with: vouch-desktop &")
         try:
             sock = socket.create_connection((LOOPBACK, published.port), timeout=timeout)
@@ -339,12 +357,13 @@ class LoopbackPort(Endpoint):
 
     def owner_gone(self) -> bool:
         """Gone when the file cannot be used, its process no longer runs (pid and start time), or nothing
-        listens on its port. A live app that does not answer keeps it."""
+        listens on its port. A live app that does not answer keeps it. (The time-out is longer than
+        Windows takes to refuse a connection to a closed port: it retries for about 2 s first.)"""
         published = self.read()
         if published is None or not process_alive(published.pid, published.started):
             return True
         try:
-            with socket.create_connection((LOOPBACK, published.port), timeout=1.0):
+            with socket.create_connection((LOOPBACK, published.port), timeout=3.0):
                 return False
         except ConnectionRefusedError:
             return True
