@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.fake_vouch",
     "tests.fixtures.processes",
     "tests.fixtures.postgres",  # a real PostgreSQL cluster (session-wide) behind tunnels
+    "tests.fixtures.keyring",  # a real Secret Service (gnome-keyring-daemon), per module
     "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 
@@ -43,6 +44,7 @@ PORTABLE = (
     "tests/terminals/test_platform_terminals.py",  # the Windows and macOS launchers' argv
     "tests/vouch/test_yubikey.py",  # the real HID enumeration must not crash anywhere
     "tests/demo/test_fake_aws.py",
+    "tests/databases/test_database_profiles.py", "tests/databases/test_iam_tokens.py",
     "tests/ui/test_template_icon.py", "tests/ui/test_qt_binding.py", "tests/ui/test_no_nested_loops.py",
     "tests/test_layering.py",
 )

@@ -107,7 +107,7 @@ def test_profiles_persist_in_order_with_reorder_duplicate_delete_undo(paths):
 
 
 def test_a_bad_entry_in_the_file_is_skipped_and_reported(paths):
-    paths.profiles_file.write_text(json.dumps({"kind": "profiles", "schema_version": 1, "instances": [
+    paths.profiles_file.write_text(json.dumps({"kind": "profiles", "schema_version": 2, "instances": [
         {"name": "ok", "target": "i-0123456789abcdef0", "region": "eu-west-1"},
         {"name": "bad", "target": "nonsense", "region": "eu-west-1"}]}))
     book = ProfileBook(paths)

@@ -36,8 +36,9 @@ INSTANCE = {"name": "web", "target": "i-0123456789abcdef0", "region": "eu-west-1
             "document": "", "parameters": {}, "ssh_user": ""}
 TUNNEL = {"name": "db", "target": "i-0123456789abcdef0", "remote_port": 5432, "region": "eu-west-1",
           "remote_host": "db.example.com", "local_port": 0, "aws_profile": "",
-          "document": "AWS-StartPortForwardingSessionToRemoteHost", "start_at_launch": False, "group": ""}
-PROFILES = {"kind": "profiles", "schema_version": 1,
+          "document": "AWS-StartPortForwardingSessionToRemoteHost", "start_at_launch": False, "group": "",
+          "engine": "postgresql", "db_user": "app", "db_name": "orders", "sign_in": "keyring"}
+PROFILES = {"kind": "profiles", "schema_version": 2,
             "instances": [INSTANCE, {**INSTANCE, "name": "api", "target": "Name=api-*"}],
             "tunnels": [TUNNEL]}
 HISTORY_LINE = {"time": "2025-01-01T10:00:00+00:00", "kind": "connect", "profile": "web",

@@ -251,7 +251,7 @@ IMPORT_DAMAGE: dict[str, tuple[bytes | None, str]] = {  # file content (None: a 
 @pytest.mark.parametrize("name", list(IMPORT_DAMAGE))
 def test_profiles_import_reports_each_class_of_damage_and_changes_nothing(home, tmp_path, name, reliability):
     content, said = IMPORT_DAMAGE[name]
-    write(home.profiles, {"kind": "profiles", "schema_version": 1, "instances": [
+    write(home.profiles, {"kind": "profiles", "schema_version": 2, "instances": [
         {"name": "mine", "target": "i-0fedcba9876543210", "region": "us-east-1"}], "tunnels": []})
     mine = home.profiles.read_bytes()
     source = tmp_path / "team.toml"

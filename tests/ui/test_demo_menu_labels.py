@@ -15,7 +15,7 @@ from vouch_desktop.ui.menu.demo import demo_section
 
 
 def action(menu: QMenu, starts: str):
-    demo = next(a.menu() for a in menu.actions() if a.text() == "Demo")
+    demo = next(a.menu() for a in menu.actions() if a.text().replace("&", "") == "Demo")
     return next(a for a in demo.actions() if a.text().startswith(starts))
 
 

@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from vouch_desktop.core.connect.terminals.carrier import run as terminal_run
 
         return terminal_run(argv[1:])
+    if argv[:1] == ["db-client"]:  # inside a terminal: a database client and its sign-in file (core/databases)
+        from vouch_desktop.core.databases.client_run import run as db_client
+
+        return db_client(argv[1:])
     if argv[:1] == ["demo-tool"]:  # the demo's launchers for its fake vouch and plugin (demo/fake_tools.py)
         from vouch_desktop.demo.fake_tools import run
 

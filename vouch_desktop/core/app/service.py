@@ -28,6 +28,11 @@ from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome, ssh_command_line
 from vouch_desktop.core.connect.terminals import CUSTOM, parse
+from vouch_desktop.core.databases.clients import client_named
+from vouch_desktop.core.databases.errors import DatabaseError
+from vouch_desktop.core.databases.passwords import PasswordVault
+from vouch_desktop.core.databases.secret_files import SecretFiles
+from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener, SignInCancelled
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
@@ -76,6 +81,10 @@ class RecordedLogin:
         return getattr(self.runner, name)
 
 
+class TunnelNotUp(DatabaseError):
+    """A database client was asked for, but its tunnel did not come up."""
+
+
 def set_root_log_level(level: str) -> None:
     logging.getLogger().setLevel(level)
 
@@ -102,6 +111,8 @@ class AppService:
     connector: Connector
     tasks: Tasks
     set_log_level: Callable[[str], None] = set_root_log_level
+    # database sign-in through tunnels (keyring, IAM tokens, clients); made from the parts above when not given
+    sign_in: DatabaseSignIn | None = None
 
     key: KeyPresence = field(init=False, default_factory=lambda: KeyPresence(False, known=False,
                                                                               detail="not checked yet"))
@@ -116,6 +127,14 @@ class AppService:
         self.monitor.transition.connect(self.on_transition)
         self.monitor.clock_jumped.connect(self.on_clock_jump)
         self.settings.changed.connect(self.on_settings_changed)
+        if self.sign_in is None:
+            self.sign_in = DatabaseSignIn(PasswordVault(self.paths.data_dir / "database-passwords.json"),
+                                          SecretFiles(self.paths.runtime_dir / "db-sign-in"), self.aws)
+
+    @property
+    def databases_sign_in(self) -> DatabaseSignIn:
+        assert self.sign_in is not None  # made in __post_init__
+        return self.sign_in
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -127,6 +146,7 @@ class AppService:
         for tunnel in self.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.tunnels.start(tunnel, self.settings.current.aws_profile)
+        await self.databases_sign_in.start()
 
     async def stop(self) -> None:
         """Stop watching, stop every tunnel and child process, cancel what is still running."""
@@ -135,6 +155,7 @@ class AppService:
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.tunnels.stop_all()
         await self.processes.stop_all()
+        await self.databases_sign_in.stop()
         await self.tasks.cancel_all()
 
     async def warm_up_aws(self) -> None:
@@ -290,6 +311,63 @@ class AppService:
         pending = (TunnelState.STARTING, TunnelState.RECONNECTING)
         while loop.time() < deadline and any(self.tunnels.status(p.name).state in pending for p in profiles):
             await asyncio.sleep(0.1)
+
+    # ---------------------------------------------------------------- databases through tunnels
+    def tunnel_aws_profile(self, profile: TunnelProfile) -> str:
+        return profile.aws_profile or self.settings.current.aws_profile
+
+    async def open_database_client(self, profile: TunnelProfile, tool_id: str, ask: AskPassword,
+                                   opener: Opener | None = None) -> OpenedClient:
+        """Bring the tunnel up (if it is not), get the password (keyring, asked for, an IAM token, or none:
+        the client asks), and open the client in a terminal (``opener``: the user's terminal unless given).
+        ``SignInCancelled`` when the user cancels the password dialog."""
+        sign_in = self.databases_sign_in
+        tool = client_named(tool_id)
+        started = not self.tunnel_status(profile).active
+        if started:
+            await self.start_tunnel(profile)  # comes up while the password is read or asked for
+        try:
+            password = await sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+        except SignInCancelled:
+            if started:  # it was off, and only for this client: off again
+                await self.tunnels.stop(profile.name)
+            raise
+        status = await self.tunnel_up(profile)
+        if opener is None:
+            settings = self.settings.current
+
+            async def in_terminal(argv: list[str], title: str) -> None:
+                await open_in_terminal(settings, argv, title)
+
+            opener = in_terminal
+        return await sign_in.open_client(profile, tool, status.local_port, password, opener)
+
+    async def tunnel_up(self, profile: TunnelProfile) -> TunnelStatus:
+        """The tunnel's status once it is up; ``TunnelNotUp`` with its reason when it fails or does not come up."""
+        if not self.tunnel_status(profile).active:
+            await self.start_tunnel(profile)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TUNNEL_UP_WAIT
+        while self.tunnel_status(profile).state in (TunnelState.STARTING, TunnelState.RECONNECTING) \
+                and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        status = self.tunnel_status(profile)
+        if status.state is not TunnelState.UP:
+            raise TunnelNotUp(f"The tunnel '{profile.name}' is not up ({status.summary}).",
+                              advice=status.advice or "Start it from the Tunnels menu and look at its state.")
+        return status
+
+    async def database_password(self, profile: TunnelProfile, ask: AskPassword) -> str | None:
+        """The password to copy: the stored one (or asked for), or a fresh IAM token; None when the client
+        asks for it (nothing to copy)."""
+        return await self.databases_sign_in.password(profile, self.tunnel_aws_profile(profile), ask)
+
+    def database_url(self, profile: TunnelProfile) -> str | None:
+        """The connection URL (no password) on the tunnel's local port; None while that port is not known
+        (a tunnel that picks a free port and is not up)."""
+        status = self.tunnel_status(profile)
+        port = status.local_port if status.state is TunnelState.UP else profile.local_port
+        return self.databases_sign_in.url(profile, port) if port else None
 
     def reload_profiles(self) -> None:
         for problem in self.profiles.load():

@@ -1,6 +1,9 @@
 """Profiles as a readable TOML file a team can commit, and importing one with a preview of conflicts.
 
-Only the profiles travel; settings (terminal, regions, paths) stay personal.
+Only the profiles travel; settings (terminal, regions, paths) stay personal. A tunnel's database
+fields (engine, user, database name, sign-in method) travel with it; a password never does (it is in
+the OS keyring, and not in any profile). A file with database fields is format 2; one without is still
+written as format 1, which earlier versions read.
 
 An import reads the whole file first: a file that cannot be read, and each entry with a field of the
 wrong type, an unknown key, a missing field, a value validation refuses or a name used twice in the
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 import tomli_w
@@ -22,7 +26,8 @@ from vouch_desktop.core.storage.files import read_bytes, reason, shorten
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile, read_entries
 from vouch_desktop.core.storage.typed import found
 
-FORMAT = 1
+FORMAT = 2  # the newest this version reads and writes
+DATABASE_FIELDS = ("engine", "db_user", "db_name", "sign_in")
 HEADER = "# Vouch Desktop profiles: import with `vouch-desktop profiles import FILE`\n"
 TOP_LEVEL_KEYS = ("format", "instance", "tunnel")
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
@@ -34,12 +39,17 @@ class ImportRefused(VouchDesktopError):
 
 
 def _clean(profile: Profile) -> dict:
-    """Drop empty optional fields so the file stays short and readable."""
-    return {k: v for k, v in asdict(profile).items() if v not in ("", {}, [], None) or k in ("name", "target")}
+    """Drop empty optional fields so the file stays short and readable (and the database fields of a
+    tunnel that does not lead to a database)."""
+    fields = {k: v for k, v in asdict(profile).items() if v not in ("", {}, [], None) or k in ("name", "target")}
+    if isinstance(profile, TunnelProfile) and not profile.is_database:
+        fields = {k: v for k, v in fields.items() if k not in DATABASE_FIELDS}
+    return {k: str(v) if isinstance(v, StrEnum) else v for k, v in fields.items()}
 
 
 def export_profiles(book: ProfileBook, path: Path) -> int:
-    document = {"format": FORMAT, "instance": [_clean(p) for p in book.instances],
+    version = 2 if any(t.is_database for t in book.tunnels) else 1
+    document = {"format": version, "instance": [_clean(p) for p in book.instances],
                 "tunnel": [_clean(p) for p in book.tunnels]}
     try:
         atomic_write_text(path, HEADER + tomli_w.dumps(document), mode=0o644)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TypeAlias, TypeVar, cast
 
+from vouch_desktop.core.databases.engines import DatabaseEngine, SignIn, engine_for_port
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.files import shorten
@@ -22,7 +23,7 @@ from vouch_desktop.core.storage.validation import (
 )
 from vouch_desktop.core.system.paths import AppPaths
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: tunnels carry a database engine, user, database name and sign-in method
 REMOTE_HOST_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"
 LOCAL_PORT_DOCUMENT = "AWS-StartPortForwardingSession"
 TUNNEL_DOCUMENTS = (REMOTE_HOST_DOCUMENT, LOCAL_PORT_DOCUMENT)
@@ -65,6 +66,23 @@ class TunnelProfile:
     document: str = REMOTE_HOST_DOCUMENT
     start_at_launch: bool = False
     group: str = ""
+    # the database at the end of the tunnel, for "Open in psql / mysql" (never a password: see core/databases)
+    engine: DatabaseEngine = DatabaseEngine.NONE
+    db_user: str = ""  # "" = the client's own default (your login name)
+    db_name: str = ""  # "" = the client's own default (the user's name)
+    sign_in: SignIn = SignIn.PROMPT
+
+    def __post_init__(self) -> None:
+        # read from a file (or a form) as text: the choice itself, so that code can ask ``is``; text that is
+        # no choice is left for validate() to name
+        for name, choice in (("engine", DatabaseEngine), ("sign_in", SignIn)):
+            value = getattr(self, name)
+            if isinstance(value, str) and not isinstance(value, choice) and value in choice._value2member_map_:
+                object.__setattr__(self, name, choice(value))
+
+    @property
+    def is_database(self) -> bool:
+        return self.engine is not DatabaseEngine.NONE
 
     def validate(self) -> list[ValidationError]:
         def document() -> None:
@@ -79,11 +97,60 @@ class TunnelProfile:
             if self.group and len(self.group) > 40:
                 raise ValidationError("group", "Group names are at most 40 characters.")
 
+        def engine() -> None:
+            if not isinstance(self.engine, DatabaseEngine):
+                raise ValidationError("engine", "The engine must be postgresql, mysql or empty.")
+
+        def method() -> None:
+            if not isinstance(self.sign_in, SignIn):
+                raise ValidationError("sign_in", f"Sign in must be one of {', '.join(SignIn)}.")
+
+        def db_user() -> None:
+            if not isinstance(self.engine, DatabaseEngine):
+                return
+            check_database_word("db_user", self.db_user, "user name", self.engine.user_limit)
+            if self.sign_in is SignIn.IAM and self.is_database and not self.db_user:
+                raise ValidationError("db_user", "Signing in with an RDS IAM token needs the database user's name.")
+
+        def iam() -> None:
+            if self.sign_in is SignIn.IAM and not self.is_database:
+                raise ValidationError("sign_in", "Choose the database engine to sign in with an RDS IAM token.")
+
         return collect(lambda: check_name("name", self.name, "tunnel"), lambda: check_target("target", self.target),
                        lambda: check_region("region", self.region), document, host,
                        lambda: check_port("remote_port", self.remote_port),
                        lambda: check_port("local_port", self.local_port, allow_zero=True), group,
-                       lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True))
+                       lambda: check_aws_profile("aws_profile", self.aws_profile, optional=True),
+                       engine, method, db_user,
+                       lambda: check_database_word("db_name", self.db_name, "database name", 63), iam)
+
+
+def check_database_word(field: str, value: str, what: str, limit: int) -> None:
+    """A user or database name: it reaches a client's options and a password file's line, so no control
+    characters, no surrounding spaces, and within what the servers accept."""
+    if value != value.strip() or not value.isprintable() or len(value.encode()) > limit:
+        raise ValidationError(field, f"'{shorten(value)}' is not a valid {what}: at most {limit} bytes, without "
+                                     "control characters or surrounding spaces.")
+    if value.startswith("-"):  # it follows an option on the client's command line
+        raise ValidationError(field, f"A {what} starting with '-' cannot be given to the client.")
+
+
+def migrate_v1_to_v2(document: dict) -> dict:
+    """Format 2 adds the database fields to tunnels. A tunnel to PostgreSQL's or MySQL's usual port is taken
+    to be one (as the tray's "Copy connection string" always guessed), signing in the way it always did:
+    the client asks for the password."""
+    tunnels = document.get("tunnels")
+    if isinstance(tunnels, list):
+        document["tunnels"] = [_tunnel_v2(entry) for entry in tunnels]
+    return document
+
+
+def _tunnel_v2(entry: object) -> object:
+    if not isinstance(entry, dict) or "engine" in entry:
+        return entry  # not a tunnel (reported when read), or written by hand in the new form
+    port = entry.get("remote_port")
+    engine = engine_for_port(port) if isinstance(port, int) and not isinstance(port, bool) else DatabaseEngine.NONE
+    return {**entry, "engine": engine.value, "sign_in": SignIn.PROMPT.value}
 
 
 Profile: TypeAlias = InstanceProfile | TunnelProfile
@@ -147,7 +214,7 @@ class ProfileBook:
 
     def __init__(self, paths: AppPaths) -> None:
         # format 0: the same layout without a schema_version (written by hand)
-        self._store = JsonDocumentStore(paths.profiles_file, "profiles", SCHEMA_VERSION, {0: dict})
+        self._store = JsonDocumentStore(paths.profiles_file, "profiles", SCHEMA_VERSION, {0: dict, 1: migrate_v1_to_v2})
         self.instances: list[InstanceProfile] = []
         self.tunnels: list[TunnelProfile] = []
         self._saved: tuple[list[InstanceProfile], list[TunnelProfile]] = ([], [])  # as the file holds them

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMenu
 
+from vouch_desktop.core.databases.engines import DatabaseEngine, SignIn
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.demo.fake_vouch_config import DemoKeyDetector, FakeVouchState
 from vouch_desktop.demo.world import DEMO_PROFILE, DemoWorld
@@ -24,7 +25,8 @@ def seed_demo_profiles(profiles: ProfileBook, world: DemoWorld) -> None:
     profiles.add(InstanceProfile("any web server", "Name=web-*", "eu-west-1"))
     orders = next(host for region, host, port in inventory.db_endpoints if host.startswith("orders-db"))
     profiles.add(TunnelProfile("orders-db", "Name=bastion-eu", 5432, "eu-west-1", orders, local_port=0,
-                               group="demo"))
+                               group="demo", engine=DatabaseEngine.POSTGRESQL, db_user="app", db_name="orders",
+                               sign_in=SignIn.KEYRING))
 
 
 def _toggle(menu: QMenu, text: str, on: bool, change: Callable[[bool], None]) -> None:

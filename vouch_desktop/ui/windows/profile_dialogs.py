@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
 from vouch_desktop.core.aws.discovery import DiscoveredInstance
+from vouch_desktop.core.databases.engines import DatabaseEngine, SignIn, engine_of
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
@@ -137,6 +138,33 @@ class TunnelProfileDialog(FormDialog):
         self.group = self.add_field("group", "Group", QLineEdit(profile.group), "Tunnels in a group toggle together")
         self.start_at_launch = self.add_field("start_at_launch", "", QCheckBox("Start when Vouch Desktop starts"))
         self.start_at_launch.setChecked(profile.start_at_launch)
+        self.add_sign_in_fields(profile)
+
+    def add_sign_in_fields(self, profile: TunnelProfile) -> None:
+        """The database behind the tunnel and how to sign in to it (Tunnels → Databases ▸ uses them)."""
+        self.engine = self.add_field("engine", "Database engine", QComboBox())
+        for engine in DatabaseEngine:
+            self.engine.addItem(engine.label, engine.value)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(str(profile.engine))))
+        self.db_user = self.add_field("db_user", "Database user", QLineEdit(profile.db_user))
+        self.db_name = self.add_field("db_name", "Database name", QLineEdit(profile.db_name))
+        self.sign_in = self.add_field("sign_in", "Sign in with", QComboBox())
+        for method in SignIn:
+            self.sign_in.addItem(method.label, method.value)
+        self.sign_in.setCurrentIndex(max(0, self.sign_in.findData(str(profile.sign_in))))
+        self.password = self.add_field("password", "Password", QLineEdit(),
+                                       "Kept in your OS keyring, never in the profile or an export. "
+                                       "Empty: the stored one stays (or you are asked).")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+
+        def method_changed() -> None:
+            self.password.setEnabled(self.sign_in.currentData() == SignIn.KEYRING.value)
+
+        self.sign_in.currentIndexChanged.connect(method_changed)
+        method_changed()
+
+    def typed_password(self) -> str:
+        return self.password.text() if self.password.isEnabled() else ""
 
     def add_databases(self, endpoints: list[DatabaseEndpoint]) -> None:
         for endpoint in endpoints:
@@ -156,6 +184,7 @@ class TunnelProfileDialog(FormDialog):
             self.name.setText(endpoint.identifier + suffix)
         if not self.local_port.value():
             self.local_port.setValue(endpoint.port)
+        self.engine.setCurrentIndex(max(0, self.engine.findData(engine_of(endpoint.engine).value)))
 
     def _bastion_picked(self, instance: DiscoveredInstance) -> None:
         self.target.setText(instance.instance_id)
@@ -166,4 +195,6 @@ class TunnelProfileDialog(FormDialog):
                              remote_host=self.remote_host.text().strip(), remote_port=self.remote_port.value(),
                              local_port=self.local_port.value(), region=self.region.currentText().strip(),
                              aws_profile=self.aws_profile.text().strip(), document=self.document.currentData(),
-                             start_at_launch=self.start_at_launch.isChecked(), group=self.group.text().strip())
+                             start_at_launch=self.start_at_launch.isChecked(), group=self.group.text().strip(),
+                             engine=DatabaseEngine(self.engine.currentData()), db_user=self.db_user.text().strip(),
+                             db_name=self.db_name.text().strip(), sign_in=SignIn(self.sign_in.currentData()))

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.core.databases.engines import SignIn
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, TunnelProfile
-from vouch_desktop.ui.windows.ask import Keeper
+from vouch_desktop.ui.windows.ask import Boxes, Keeper
 from vouch_desktop.ui.windows.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
 from vouch_desktop.ui.windows.profiles_window import ProfilesWindow
 
@@ -47,8 +48,17 @@ class ProfileWindows:
     def edit_tunnel(self, profile: TunnelProfile | None) -> None:
         regions = self.service.settings.current.regions
         draft = profile or TunnelProfile("", "", 5432, regions[0])
-        dialog = TunnelProfileDialog(draft, regions, self._saver(profile),
-                                     title="New tunnel" if profile is None else "Edit tunnel")
+        saver = self._saver(profile)
+
+        def save(new: Profile) -> None:
+            saver(new)
+            typed = dialog.typed_password()
+            if typed and isinstance(new, TunnelProfile) and new.sign_in is SignIn.KEYRING and new.db_user:
+                # into the keyring, never the profile; off the UI thread (the keyring may ask to be unlocked)
+                self.tasks.spawn(self.service.databases_sign_in.store(new, typed), what="store a database password",
+                                 on_error=lambda e: Boxes(self.keeper).error("Database password", e))
+
+        dialog = TunnelProfileDialog(draft, regions, save, title="New tunnel" if profile is None else "Edit tunnel")
         self.keeper.show(dialog)
 
         async def fill_databases() -> None:

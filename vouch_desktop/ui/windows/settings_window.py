@@ -38,9 +38,9 @@ class SettingsWindow(QDialog):
     def __init__(self, settings: Settings, *, profiles: list[str], terminals: list[TerminalSpec],
                  save: Callable[[Settings], None], test_terminal: Callable[[Settings], None],
                  installed: Collection[str] | None = None, automatic: str = "",
-                 parent: QWidget | None = None) -> None:
+                 show_passwords: Callable[[], None] | None = None, parent: QWidget | None = None) -> None:
         """``installed``: ids of the terminals found here (None: all of them); ``automatic``: the name of
-        the one "Automatic" picks, with why."""
+        the one "Automatic" picks, with why; ``show_passwords``: opens Settings → Passwords."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
         self.setObjectName("settings")
@@ -126,6 +126,11 @@ class SettingsWindow(QDialog):
         self.log_level.addItems(list(LOG_LEVELS))
         self.log_level.setCurrentText(settings.log_level)
         row("log_level", "Log level", self.log_level)
+        if show_passwords is not None:
+            self.passwords = QPushButton("Passwords…")
+            self.passwords.setToolTip("The database passwords kept in your keyring: list and forget them.")
+            self.passwords.clicked.connect(show_passwords)
+            form.addRow("Database passwords", self.passwords)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.sessions import available_profiles
@@ -15,8 +17,10 @@ from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 
 class ToolWindows:
-    def __init__(self, service: AppService, tasks: Tasks, boxes: Boxes) -> None:
+    def __init__(self, service: AppService, tasks: Tasks, boxes: Boxes,
+                 show_passwords: Callable[[], None] | None = None) -> None:
         self.service, self.tasks, self.boxes = service, tasks, boxes
+        self.show_passwords = show_passwords  # Settings → Passwords (ui/windows/database_windows.py)
         self.diagnostics_window: DiagnosticsWindow | None = None
 
     def show_diagnostics(self) -> None:
@@ -45,7 +49,7 @@ class ToolWindows:
                                               test_terminal=self.test_terminal,
                                               installed={spec.id for spec, found in choices() if found},
                                               automatic=f"{automatic.spec.name}: {automatic.reason}"
-                                              if automatic else ""))
+                                              if automatic else "", show_passwords=self.show_passwords))
 
     def test_terminal(self, settings: Settings) -> None:
         self.tasks.spawn(self.service.test_terminal(settings), what="terminal test",

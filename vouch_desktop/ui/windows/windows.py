@@ -10,6 +10,7 @@ from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.ui.windows.ask import Boxes, Keeper
+from vouch_desktop.ui.windows.database_windows import DatabaseWindows
 from vouch_desktop.ui.windows.instance_windows import InstanceWindows
 from vouch_desktop.ui.windows.profile_windows import ProfileWindows
 from vouch_desktop.ui.windows.quick_connect_windows import QuickConnect
@@ -27,11 +28,13 @@ class Windows:
         self.session = SessionWindows(service, tasks, self.boxes, login_platform)
         self.instances = InstanceWindows(service, tasks, self.boxes)
         self.profiles = ProfileWindows(service, tasks, self.keeper)
-        self.tools = ToolWindows(service, tasks, self.boxes)
+        self.databases = DatabaseWindows(service, tasks, self.boxes)
+        self.tools = ToolWindows(service, tasks, self.boxes, show_passwords=self.databases.show_passwords)
         self.tunnels = TunnelWindows(service, tasks, dark)
         self.palette = QuickConnect(service, tasks, self.instances, self.boxes)
 
     def close_all(self) -> None:
+        self.databases.close_all()
         self.keeper.close_all()
         for window in (self.instances.browser, self.profiles.window, self.tools.diagnostics_window,
                        self.session.login_dialog, self.tunnels.details_window, self.palette.palette):
