@@ -32,7 +32,8 @@ import botocore.session
 from botocore.config import Config
 from werkzeug.serving import make_server
 
-from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
+from vouch_desktop.demo.ssm_agent import AgentTarget, FakeSsmAgent
+from vouch_desktop.demo.ssm_agent.facts import PORT, STANDARD_STREAM, session_properties
 
 MANAGED_TAG = "vouch-demo:ssm-agent"
 SHELL_DOCUMENTS = {"", "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand"}
@@ -143,6 +144,7 @@ class FakeAws:
             self._routes.clear()
             self._denied.clear()
             self.calls.clear()
+        self.agent.reset()
 
     # ---- clients and test controls
     def client(self, service: str, region: str = "eu-west-1") -> Any:
@@ -196,10 +198,10 @@ class FakeAws:
             session = self._sessions.get(session_id)
         if session is None or session.status != "Connected":
             return None
-        properties = {"portNumber": (session.parameters.get("portNumber") or [""])[0], "type": "LocalPortForwarding"}
-        if session.parameters.get("host"):
-            properties["host"] = session.parameters["host"][0]
-        return AgentTarget(session.token, properties, self.route_for(session))
+        properties = session_properties(session.document, session.parameters)
+        if properties is None:  # a shell document: the agent's Standard_Stream plugin
+            return AgentTarget(session.token, None, None, session_type=STANDARD_STREAM)
+        return AgentTarget(session.token, properties, self.route_for(session), session_type=PORT)
 
     # ---- what the fake SSM calls need from EC2
     def ec2_instances(self, region: str) -> list[dict]:
