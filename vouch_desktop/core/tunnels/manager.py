@@ -333,7 +333,19 @@ class TunnelManager:
         choice = self.backend()
         return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
                               processes=self.processes, engine=self.engine,
-                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout)
+                              plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout,
+                              resume=self.resume_session, on_resumed=self.session_resumed)
+
+    async def resume_session(self, request: SessionRequest, session_id: str) -> dict:
+        """ResumeSession for a built-in tunnel whose websocket dropped (its connections stay open)."""
+        ssm = self.aws.client("ssm", request.profile, request.region)
+        return await asyncio.to_thread(ssm.resume_session, SessionId=session_id)
+
+    def session_resumed(self, session_id: str) -> None:
+        for tunnel in self._tunnels.values():
+            if tunnel.session_id == session_id:
+                log.info("tunnel %s: session resumed after a network drop", tunnel.spec.name)
+                self.record("tunnel_reconnect", tunnel, "session resumed after a network drop (connections kept)")
 
     # ---- control
     async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:

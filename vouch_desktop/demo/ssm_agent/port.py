@@ -70,6 +70,7 @@ class MuxPortSession(PortSessionBase):
         self.keepalive = keepalive
         self.smux: SmuxServer | None = None
         self._connections: set[asyncio.Task] = set()
+        self._writers: set[asyncio.StreamWriter] = set()  # closed at the end even if their task never ran
 
     async def start(self) -> None:
         self.smux = SmuxServer(keepalive=self.keepalive)
@@ -93,6 +94,8 @@ class MuxPortSession(PortSessionBase):
             for task in [*tasks, *self._connections]:
                 task.cancel()
             await asyncio.gather(*tasks, *self._connections, return_exceptions=True)
+            for writer in self._writers:
+                writer.close()
         return "" if self.cancelled.done() else self.smux.closed.result()
 
     async def _to_client(self) -> None:  # transferDataToMgs
@@ -116,6 +119,7 @@ class MuxPortSession(PortSessionBase):
                     await self.send_flag(Flag.CONNECT_TO_PORT_ERROR)
                     await stream.close()
                     continue
+                self._writers.add(writer)
                 task = asyncio.ensure_future(self._transfer(stream, reader, writer))
                 self._connections.add(task)
                 task.add_done_callback(self._connections.discard)
@@ -138,11 +142,14 @@ class MuxPortSession(PortSessionBase):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             writer.close()
+            self._writers.discard(writer)
             await stream.close()
 
     def stop(self) -> None:
         if self.smux is not None:
             self.smux.close("stopped")
+        for writer in self._writers:
+            writer.close()
 
 
 class BasicPortSession(PortSessionBase):

@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -160,6 +161,8 @@ class FakeSsmAgent:
         self._thread: threading.Thread | None = None
         self._server: Any = None
         self._sessions: dict[str, AgentSession] = {}
+        self._refuse_until = 0.0  # drop_connections(refuse_for=…): the network stays down a while
+        self.refused = 0  # websocket connections turned away meanwhile
 
     # ---- life cycle (the agent runs its own event loop in a thread)
     def start(self) -> FakeSsmAgent:
@@ -171,7 +174,8 @@ class FakeSsmAgent:
         async def serve() -> None:
             from websockets.asyncio.server import serve as websocket_serve
 
-            self._server = await websocket_serve(self._handle, self.host, 0, compression=None, max_size=2 ** 22)
+            self._server = await websocket_serve(self._handle, self.host, 0, compression=None, max_size=2 ** 22,
+                                                 process_request=self._gate)
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
 
@@ -207,9 +211,17 @@ class FakeSsmAgent:
         """The session ended on the service's side: tell its client and close it."""
         self._call(self._end_sessions([session_id], f"Session {session_id} was terminated."))
 
-    def drop_connections(self) -> None:
-        """Cut every data channel websocket (a network drop): the sessions stay, ready to be resumed."""
+    def drop_connections(self, refuse_for: float = 0.0) -> None:
+        """Cut every data channel websocket (a network drop): the sessions stay, ready to be resumed.
+        ``refuse_for`` seconds more, new websockets are turned away (the network is still down)."""
+        self._refuse_until = time.monotonic() + refuse_for
         self._call(self._drop())
+
+    def _gate(self, connection: Any, request: Any) -> Any:
+        if time.monotonic() < self._refuse_until:
+            self.refused += 1
+            return connection.respond(503, "the network is down\n")
+        return None
 
     def reset(self) -> None:
         """End every session at once, without telling anyone (between tests)."""
@@ -221,6 +233,8 @@ class FakeSsmAgent:
         self.kms_key_id = ""
         self.read_pause = facts.READ_PAUSE
         self.streams_forwarded = 0
+        self._refuse_until = 0.0
+        self.refused = 0
 
     def session(self, session_id: str) -> AgentSession | None:
         return self._sessions.get(session_id)
