@@ -66,7 +66,7 @@ def test_a_websocket_cut_is_resumed_and_three_open_connections_survive(builtin_w
         downloading = asyncio.ensure_future(reader.readexactly(len(bulk)))
         await asyncio.sleep(random.uniform(0.05, 0.3))  # somewhere in the middle of the transfer
         fake_aws.agent.drop_connections(refuse_for=outage)
-        for other_reader, other_writer in connections[1:]:  # bytes written during the outage wait for it
+        for _, other_writer in connections[1:]:  # bytes written during the outage wait for it
             other_writer.write(b"during the outage")
         for other_reader, _ in connections[1:]:
             assert await asyncio.wait_for(other_reader.readexactly(17), 30) == b"during the outage"
