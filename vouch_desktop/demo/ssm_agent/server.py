@@ -42,6 +42,7 @@ class AgentTarget:
     properties: dict[str, str] | None
     route: tuple[str, int] | None
     session_type: str = facts.PORT
+    agent_version: str | None = None  # this instance's agent; None: the fake agent's ``version``
 
 
 class AgentSession:
@@ -49,6 +50,7 @@ class AgentSession:
         self.agent = agent
         self.session_id = session_id
         self.target = target
+        self.version = target.agent_version or agent.version
         self.channel = AgentDataChannel(session_id, self._handle, agent.faults)
         self.plugin: MuxPortSession | BasicPortSession | ShellSession | None = None
         self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -81,17 +83,17 @@ class AgentSession:
                 "SessionType": facts.PORT, "Properties": target.properties}}]
             if agent.faults.require_kms:  # a fault: real agents never encrypt port sessions
                 actions.append(self._kms_action())
-            await self.channel.handshake(agent.version, actions)
+            await self.channel.handshake(self.version, actions)
             forwarding_type = (target.properties or {}).get("type", "")
             common: dict[str, Any] = {"read_pause": agent.read_pause, "on_connect": agent._connected}
-            if facts.multiplexes(agent.version, self.channel.client_version, forwarding_type):
-                keepalive = facts.agent_smux_keepalive(agent.version, self.channel.client_version)
+            if facts.multiplexes(self.version, self.channel.client_version, forwarding_type):
+                keepalive = facts.agent_smux_keepalive(self.version, self.channel.client_version)
                 self.plugin = MuxPortSession(self.channel, target.route, keepalive=keepalive, **common)
             else:
                 self.plugin = BasicPortSession(self.channel, target.route, forwarding_type=forwarding_type, **common)
         else:
             if agent.kms_key_id:  # the preference encrypts shells: handshake with KMS (sessionplugin.go)
-                await self.channel.handshake(agent.version, [
+                await self.channel.handshake(self.version, [
                     {"ActionType": "SessionType", "ActionParameters": {"SessionType": target.session_type,
                                                                        "Properties": None}},
                     self._kms_action()])
