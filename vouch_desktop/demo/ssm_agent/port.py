@@ -35,11 +35,11 @@ def flag_message(flag: Flag) -> bytes:
 
 
 class PortSessionBase:
-    def __init__(self, channel: AgentDataChannel, route: tuple[str, int] | None, *, read_pause: float,
+    def __init__(self, channel: AgentDataChannel, route: tuple[str, int] | None, *, read_pause: Callable[[], float],
                  on_connect: Callable[[], None]) -> None:
         self.channel = channel
         self.route = route
-        self.read_pause = read_pause
+        self.read_pause = read_pause  # the agent's pause after each read, as it is set now
         self.on_connect = on_connect  # counts connections made to the destination
         self.cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -59,8 +59,8 @@ class PortSessionBase:
 
     async def paced(self) -> None:
         """The pause after each read, and no reading while the service has paused the channel."""
-        if self.read_pause:
-            await asyncio.sleep(self.read_pause)
+        if pause := self.read_pause():
+            await asyncio.sleep(pause)
         await self.channel.wait_active()
 
 

@@ -85,7 +85,7 @@ class AgentSession:
                 actions.append(self._kms_action())
             await self.channel.handshake(self.version, actions)
             forwarding_type = (target.properties or {}).get("type", "")
-            common: dict[str, Any] = {"read_pause": agent.read_pause, "on_connect": agent._connected}
+            common: dict[str, Any] = {"read_pause": lambda: agent.read_pause, "on_connect": agent._connected}
             if facts.multiplexes(self.version, self.channel.client_version, forwarding_type):
                 keepalive = facts.agent_smux_keepalive(self.version, self.channel.client_version)
                 self.plugin = MuxPortSession(self.channel, target.route, keepalive=keepalive, **common)
@@ -99,7 +99,7 @@ class AgentSession:
                     self._kms_action()])
             else:
                 self.channel.handshake_skipped = True
-            self.plugin = ShellSession(self.channel, read_pause=agent.read_pause)
+            self.plugin = ShellSession(self.channel, read_pause=lambda: agent.read_pause)
         await self.plugin.start()
         return await self.plugin.run()
 
@@ -176,8 +176,11 @@ class FakeSsmAgent:
         async def serve() -> None:
             from websockets.asyncio.server import serve as websocket_serve
 
+            from vouch_desktop.core.tunnels.datachannel.transport import CoalescingServerConnection
+
             self._server = await websocket_serve(self._handle, self.host, 0, compression=None, max_size=2 ** 22,
-                                                 process_request=self._gate)
+                                                 process_request=self._gate,
+                                                 create_connection=CoalescingServerConnection)
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
 

@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import termios
 import time
+from collections.abc import Callable
 
 from vouch_desktop.core.tunnels.datachannel.messages import ClientMessage, PayloadType
 from vouch_desktop.demo.ssm_agent import facts
@@ -42,7 +43,7 @@ def set_size(fd: int, cols: int, rows: int) -> None:
 
 
 class ShellSession:
-    def __init__(self, channel: AgentDataChannel, *, read_pause: float) -> None:
+    def __init__(self, channel: AgentDataChannel, *, read_pause: Callable[[], float]) -> None:
         self.channel = channel
         self.read_pause = read_pause
         self.process: subprocess.Popen[bytes] | None = None
@@ -113,8 +114,8 @@ class ShellSession:
                 if not data:
                     break
                 await self.channel.send_stream(PayloadType.OUTPUT, data)
-                if self.read_pause:
-                    await asyncio.sleep(self.read_pause)
+                if pause := self.read_pause():
+                    await asyncio.sleep(pause)
         await self.channel.drain()  # PrepareToCloseChannel: what the shell said last reaches the client
 
     async def stop(self) -> None:

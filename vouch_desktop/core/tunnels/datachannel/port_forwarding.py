@@ -132,8 +132,10 @@ class PortForwardingSession:
     async def _connect(self, url: str, token: str) -> Any:
         from websockets.asyncio.client import connect
 
+        from vouch_desktop.core.tunnels.datachannel.transport import CoalescingClientConnection
+
         ws = await connect(url, open_timeout=self.handshake_timeout, max_size=2 ** 22, compression=None,
-                           ping_interval=20, ping_timeout=20)
+                           ping_interval=20, ping_timeout=20, create_connection=CoalescingClientConnection)
         try:
             await ws.send(open_data_channel_input(token, self.client_id, CLIENT_VERSION))
         except BaseException:
