@@ -27,7 +27,7 @@ from vouch_desktop.core.aws.discovery import InstanceDiscovery  # noqa: E402
 from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.demo.fake_aws import MANAGED_TAG, FakeAws  # noqa: E402
 from vouch_desktop.ui.controller import freeze_long_lived  # noqa: E402
-from vouch_desktop.ui.instance_browser import InstanceBrowser  # noqa: E402
+from vouch_desktop.ui.windows.instance_browser import InstanceBrowser  # noqa: E402
 
 REGIONS = ["eu-west-1", "us-east-1", "eu-central-1"]
 ROOT = Path(__file__).resolve().parents[1]

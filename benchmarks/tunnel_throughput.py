@@ -1,6 +1,6 @@
 """Tunnels side by side, in one run: direct, the demo relay, AWS's plugin and the built-in backend.
 
-    .venv/bin/python benchmarks/tunnel_throughput.py [--seconds 5] [--round-trips 500]
+    .venv/bin/python benchmarks/tunnel_throughput.py [--seconds 5] [--round-trips 500] [--pgbench-seconds 10]
 
 Three kinds of process, as in real use: the fake world (fake AWS, the fake SSM agent, an echo server
 standing in for the database) in one, the app under test (a TunnelManager holding one tunnel: the
@@ -11,6 +11,8 @@ AWS's plugin is found as the tests find it (``$SESSION_MANAGER_PLUGIN`` or
 ``../shared/tools/session-manager-plugin/``). A real agent pauses 1 ms after every 1 KB it reads
 (port_mux.go), which caps what any client receives near 1 MB/s; the main figures take that pause away
 so that the clients are what is measured, and a last row puts it back.
+With PostgreSQL installed (scripts/apt-packages.txt), a real cluster too: pgbench's transactions
+per second through each path ÷ direct, in the same run.
 Goals (issue #17): the built-in backend ≥ 5× AWS's plugin on throughput, ≤ its round trip.
 """
 
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 CHUNK = 64 * 1024
 PATTERN = os.urandom(256 * 1024)
 DB_HOST, DB_PORT = "db.bench.internal", 5432
+PG_HOST = "pg.bench.internal"
 PATHS = ("direct", "demo relay", "AWS plugin", "built-in")
 BACKENDS = {"demo relay": "plugin", "AWS plugin": "plugin", "built-in": "builtin"}
 
@@ -59,10 +63,13 @@ def serve_world(echo_port: int) -> None:
         aws.add_route(DB_HOST, DB_PORT, ("127.0.0.1", echo_port))
         print(json.dumps({"endpoint": aws.endpoint_url, "bastion": bastion}), flush=True)
         for line in sys.stdin:  # "pause SECONDS": the agent's pause after each 1 KB read; EOF: the end
-            command, _, value = line.partition(" ")
+            command, _, value = line.strip().partition(" ")
             if command == "pause":
                 aws.agent.read_pause = float(value)
-                print("ok", flush=True)
+            elif command == "route":  # "route HOST PORT": HOST:5432 goes to 127.0.0.1:PORT
+                host, port = value.split()
+                aws.add_route(host, DB_PORT, ("127.0.0.1", int(port)))
+            print("ok", flush=True)
 
 
 # ---- the app under test (its own process): one tunnel through a TunnelManager
@@ -78,13 +85,13 @@ class Spec:
     document: str = "AWS-StartPortForwardingSessionToRemoteHost"
 
 
-async def serve_tunnel(backend: str, plugin: str, bastion: str, starts: int) -> None:
+async def serve_tunnel(backend: str, plugin: str, bastion: str, starts: int, host: str) -> None:
     from vouch_desktop.core.aws.sessions import AwsSessions
     from vouch_desktop.core.system.processes import ProcessRegistry
     from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState
 
     manager = TunnelManager(AwsSessions(), ProcessRegistry(), plugin_path=lambda: plugin, backend=lambda: backend)
-    spec = Spec("bench", bastion)
+    spec = Spec("bench", bastion, remote_host=host)
     timings = []
     try:
         for attempt in range(starts):
@@ -220,11 +227,14 @@ class World:
         assert self.process.stdout is not None and self.process.stdin is not None
         self.info = json.loads(self.process.stdout.readline())
 
-    def pause(self, seconds: float) -> None:
+    def tell(self, command: str) -> None:
         assert self.process.stdout is not None and self.process.stdin is not None
-        self.process.stdin.write(f"pause {seconds}\n")
+        self.process.stdin.write(command + "\n")
         self.process.stdin.flush()
         assert self.process.stdout.readline().strip() == "ok"
+
+    def pause(self, seconds: float) -> None:
+        self.tell(f"pause {seconds}")
 
     def stop(self) -> None:
         for process in (self.process, self.echo):
@@ -233,17 +243,35 @@ class World:
             process.wait(30)
 
 
+class TunnelApp:
+    """The app under test holding one tunnel (a process of its own)."""
+
+    def __init__(self, path: str, plugin: str, world: World, env: dict[str, str], starts: int,
+                 host: str = DB_HOST) -> None:
+        self.path = path
+        self.process = subprocess.Popen([sys.executable, __file__, "--tunnel", BACKENDS[path], "--plugin", plugin,
+                                         "--bastion", world.info["bastion"], "--starts", str(starts), "--host", host],
+                                        env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    async def up(self) -> dict:
+        assert self.process.stdout is not None
+        line = await asyncio.to_thread(self.process.stdout.readline)
+        if not line:
+            raise SystemExit(f"{self.path}: the tunnel did not come up")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
+
+
 async def measure_path(path: str, plugin: str, world: World, env: dict[str, str],
                        options: argparse.Namespace) -> Figures:
-    app = subprocess.Popen([sys.executable, __file__, "--tunnel", BACKENDS[path], "--plugin", plugin,
-                            "--bastion", world.info["bastion"], "--starts", str(options.starts)],
-                           env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert app.stdout is not None and app.stdin is not None
+    tunnel = TunnelApp(path, plugin, world, env, options.starts)
+    app = tunnel.process
     try:
-        line = await asyncio.to_thread(app.stdout.readline)
-        if not line:
-            raise SystemExit(f"{path}: the tunnel did not come up")
-        up = json.loads(line)
+        up = await tunnel.up()
         port = up["port"]
         figures = Figures(start_ms=statistics.median(up["start_ms"]))
         cpu_before, started = cpu_seconds(app.pid), time.perf_counter()
@@ -259,8 +287,61 @@ async def measure_path(path: str, plugin: str, world: World, env: dict[str, str]
             world.pause(0.0)
         return figures
     finally:
-        app.stdin.close()
-        app.wait(30)
+        tunnel.stop()
+
+
+# ---- PostgreSQL: pgbench through each path ÷ direct, in the same run (issue 15)
+PGBENCH_RUNS = {"pgbench -S, 4 clients (tps)": ["-S", "-c", "4", "-j", "2"],
+                "pgbench -S -C, a connection per transaction (tps)": ["-S", "-C", "-c", "4", "-j", "2"]}
+
+
+def pgbench_tps(cluster: object, port: int, database: str, args: list[str], seconds: int) -> float:
+    done = cluster.pgbench(*args, "-T", str(seconds), "--no-vacuum", database,  # type: ignore[attr-defined]
+                           port=port, database=database)
+    found = re.search(r"^tps = ([0-9.]+)", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"pgbench failed: {done.stderr[-500:]}")
+    return float(found.group(1))
+
+
+async def measure_postgres(world: World, env: dict[str, str], plugins: dict[str, str],
+                           seconds: int) -> dict[str, dict[str, float]] | None:
+    """{run: {path: tps}}, or None without PostgreSQL."""
+    from tests.fixtures.postgres import PostgresCluster, postgres_bin
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        return None
+    figures: dict[str, dict[str, float]] = {run: {} for run in PGBENCH_RUNS}
+    with PostgresCluster(bin_dir) as cluster:
+        database = cluster.create_database()
+        cluster.pgbench("-i", "-s", "10", "-q", database, database=database).check_returncode()
+        world.tell(f"route {PG_HOST} {cluster.port}")
+        for run, args in PGBENCH_RUNS.items():
+            figures[run]["direct"] = await asyncio.to_thread(
+                pgbench_tps, cluster, cluster.port, database, args, seconds)
+        for path in PATHS[1:]:
+            if not plugins[path] and path != "built-in":
+                continue
+            tunnel = TunnelApp(path, plugins[path], world, env, 1, host=PG_HOST)
+            try:
+                port = (await tunnel.up())["port"]
+                for run, args in PGBENCH_RUNS.items():
+                    figures[run][path] = await asyncio.to_thread(pgbench_tps, cluster, port, database, args, seconds)
+            finally:
+                tunnel.stop()
+    return figures
+
+
+def print_postgres(figures: dict[str, dict[str, float]] | None, seconds: int) -> None:
+    if figures is None:
+        print("PostgreSQL: not installed (apt package postgresql): no pgbench figures")
+        return
+    print(f"\nPostgreSQL (a real cluster; pgbench for {seconds} s each, scale 10): tps, and ÷ direct")
+    print(row("figure", list(PATHS)))
+    for run, tps in figures.items():
+        print(row(run, [f"{tps[p]:.0f}" if p in tps else "—" for p in PATHS]))
+        print(row("  ÷ direct", [f"{tps[p] / tps['direct']:.2f}" if p in tps else "—" for p in PATHS]))
 
 
 def row(label: str, values: list[str]) -> str:
@@ -302,6 +383,8 @@ async def main(options: argparse.Namespace) -> None:
                 results[path] = await measure_path(path, plugins[path], world, env, options)
             except (OSError, asyncio.IncompleteReadError) as exc:
                 raise SystemExit(f"{path}: the connection failed: {exc!r}") from exc
+        postgres = await measure_postgres(world, env, plugins, options.pgbench_seconds) \
+            if options.pgbench_seconds else None
     finally:
         world.stop()
 
@@ -332,6 +415,8 @@ async def main(options: argparse.Namespace) -> None:
         print(verdict("1-byte round trip", "ms", builtin.round_trip_ms, plugin.round_trip_ms, 1, False))
         print(verdict("connect + round trip", "ms", builtin.connect_ms, plugin.connect_ms, 1, False))
         print(verdict("tunnel start", "ms", builtin.start_ms, plugin.start_ms, 1, False))
+    if options.pgbench_seconds:
+        print_postgres(postgres, options.pgbench_seconds)
 
 
 if __name__ == "__main__":
@@ -340,6 +425,8 @@ if __name__ == "__main__":
     parser.add_argument("--round-trips", type=int, default=500)
     parser.add_argument("--connects", type=int, default=200)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: no PostgreSQL figures")
+    parser.add_argument("--host", default=DB_HOST, help=argparse.SUPPRESS)
     parser.add_argument("--world", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tunnel", help=argparse.SUPPRESS)
@@ -351,6 +438,6 @@ if __name__ == "__main__":
     elif options.world:
         serve_world(options.world)
     elif options.tunnel:
-        asyncio.run(serve_tunnel(options.tunnel, options.plugin, options.bastion, options.starts))
+        asyncio.run(serve_tunnel(options.tunnel, options.plugin, options.bastion, options.starts, options.host))
     else:
         asyncio.run(main(options))

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.fake_aws",
     "tests.fixtures.fake_vouch",
     "tests.fixtures.processes",
+    "tests.fixtures.postgres",  # a real PostgreSQL cluster (session-wide) behind tunnels
     "tests.fixtures.reliability",  # the "reliability figures" summary at the end of a run
 ]
 
@@ -25,10 +26,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-hardware", action="store_true", help="run tests that need a real YubiKey")
 
 
+# Test modules known to need nothing POSIX-only (no pty, Unix socket, process group, signal or Xvfb):
+# the macOS and Windows jobs of .github/workflows/ci.yml run these (`-m portable`).
+PORTABLE = ("tests/datachannel/", "tests/core/test_settings_profiles.py", "tests/core/test_history_logging.py",
+            "tests/demo/test_fake_aws.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_hw = pytest.mark.skip(reason="needs a real YubiKey: pass --run-hardware")
     skip_desktop = pytest.mark.skip(reason="needs Xvfb + a tray host: set VOUCH_TEST_DESKTOP=1")
     for item in items:
+        if item.nodeid.startswith(PORTABLE):
+            item.add_marker(pytest.mark.portable)
         if "hardware" in item.keywords and not config.getoption("--run-hardware"):
             item.add_marker(skip_hw)
         if "desktop" in item.keywords and os.environ.get("VOUCH_TEST_DESKTOP") != "1":

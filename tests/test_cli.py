@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from vouch_desktop.cli import EXIT_NOT_LOGGED_IN, EXIT_NOT_RUNNING, EXIT_UNKNOWN, main
+from vouch_desktop.cli import main
+from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.system.paths import AppPaths
 
@@ -51,9 +52,9 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         assert "orders-db" in up.stdout and " up " in up.stdout and "localhost:" in up.stdout
 
         unknown = cli("--demo", "tunnel", "up", "nope", env=runtime_env)
-        assert unknown.returncode == EXIT_UNKNOWN
+        assert unknown.returncode == ExitCode.UNKNOWN_PROFILE
         assert "There is no tunnel profile named 'nope'." in unknown.stderr and "orders-db" in unknown.stderr
-        assert cli("--demo", "connect", "nope", env=runtime_env).returncode == EXIT_UNKNOWN
+        assert cli("--demo", "connect", "nope", env=runtime_env).returncode == ExitCode.UNKNOWN_PROFILE
 
         second = cli("--demo", env=runtime_env)  # a second launch hands over and leaves
         assert second.returncode == 0 and "already running" in second.stdout
@@ -67,18 +68,18 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         app.wait()
         app.stdout.close()
     gone = cli("--demo", "tunnel", "up", "orders-db", env=runtime_env)
-    assert gone.returncode == EXIT_NOT_RUNNING and "vouch-desktop --demo &" in gone.stderr
+    assert gone.returncode == ExitCode.NOT_RUNNING and "vouch-desktop --demo &" in gone.stderr
 
 
 def test_without_the_app(runtime_env, fake_vouch, isolated_home):
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime_env["XDG_RUNTIME_DIR"], PYTHONPATH=os.getcwd(),
                PATH=os.path.dirname(fake_vouch.path) + os.pathsep + os.environ["PATH"])
     result = cli("status", env=env)
-    assert result.returncode == EXIT_NOT_LOGGED_IN and result.stdout.startswith("Not logged in")
+    assert result.returncode == ExitCode.NOT_LOGGED_IN and result.stdout.startswith("Not logged in")
     result = cli("tunnel", "up", "x", env=env)
-    assert result.returncode == EXIT_NOT_RUNNING and "not running" in result.stderr
+    assert result.returncode == ExitCode.NOT_RUNNING and "not running" in result.stderr
     result = cli("connect", "nothing", env=env)
-    assert result.returncode == EXIT_UNKNOWN and "no instance profile named 'nothing'" in result.stderr
+    assert result.returncode == ExitCode.UNKNOWN_PROFILE and "no instance profile named 'nothing'" in result.stderr
     assert cli("tunnel", "sideways", env=env).returncode == 2  # argparse usage error
 
 
@@ -113,3 +114,17 @@ def test_profiles_export_and_import_with_a_conflict_preview(isolated_home, tmp_p
     broken.write_text("[[instance]]\nname = 'x'\ntarget = 'nope'\nregion = 'eu-west-1'\n[oops")
     assert main(["profiles", "import", str(broken)]) == 1
     assert "is not a valid profiles file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_neither_qt_nor_botocore(flag):
+    probe = ("import sys\n"
+             "from vouch_desktop.cli import main\n"
+             f"try:\n    main([{flag!r}])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync', 'botocore', 'boto3')"
+             " or m.startswith(('vouch_desktop.core.aws', 'vouch_desktop.ui'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert ("vouch-desktop" in result.stdout) and ("exit codes:" in result.stdout or flag == "--version")

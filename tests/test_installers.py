@@ -59,3 +59,19 @@ def test_build_scripts_parse(script):
     path = ROOT / script
     assert path.stat().st_mode & 0o111, "executable"
     subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def test_the_ci_workflow_for_real_runners_is_valid():
+    """The workflow cannot run here: it is checked against GitHub's schema and by actionlint (which also
+    knows which action versions still run), and it uses the same scripts as this repository's CI."""
+    workflow = ROOT / ".github" / "workflows" / "ci.yml"
+    bin_dir = Path(sys.executable).parent
+    schema = subprocess.run([str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             str(workflow)], capture_output=True, text=True)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    lint = subprocess.run([str(bin_dir / "actionlint"), str(workflow)], capture_output=True, text=True, cwd=ROOT)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    text = workflow.read_text(encoding="utf-8")
+    for command in ("bash .ci/run", "scripts/build-linux", "installers/macos/build.sh",
+                    "installers\\windows\\build.ps1", "-m portable"):
+        assert command in text

@@ -51,9 +51,9 @@ def test_no_shell_true_anywhere(reliability):
     hits = []
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg == "shell":
-                if not (isinstance(node.value, ast.Constant) and node.value.value is False):
-                    hits.append(f"{path.relative_to(PACKAGE)}:{node.value.lineno}")
+            if (isinstance(node, ast.keyword) and node.arg == "shell"
+                    and not (isinstance(node.value, ast.Constant) and node.value.value is False)):
+                hits.append(f"{path.relative_to(PACKAGE)}:{node.value.lineno}")
     reliability(files_checked=len(files), shell_true=len(hits))
     assert len(files) > 50 and hits == []
 

@@ -60,7 +60,8 @@ def aws_sdk() -> str:
     session = botocore.session.get_session()
     for service in ("ec2", "rds", "ssm", "sts"):
         session.get_service_model(service)
-    if not Path(botocore.httpsession.get_cert_path(True)).is_file():
+    cert_path = botocore.httpsession.get_cert_path(True)
+    if not cert_path or not Path(cert_path).is_file():
         raise CheckFailed("botocore's CA bundle is missing: HTTPS to AWS would fail")
     return "ec2, rds, ssm, sts models and the CA bundle"
 

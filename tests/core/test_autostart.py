@@ -103,7 +103,8 @@ def test_windows_run_value():
     registry = MemoryRegistry()
     run_key = RunKey(registry)
     run_key.enable([r"C:\Program Files\Vouch Desktop\vouch-desktop.exe", "--autostart"])
-    assert registry.values[(RUN_KEY, "VouchDesktop")] == r'"C:\Program Files\Vouch Desktop\vouch-desktop.exe" --autostart'
+    assert registry.values[(RUN_KEY, "VouchDesktop")] == \
+        r'"C:\Program Files\Vouch Desktop\vouch-desktop.exe" --autostart'
     assert run_key.is_enabled()
     run_key.disable()
     assert not run_key.is_enabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.databases import DatabaseDiscovery, default_port
 from vouch_desktop.core.aws.discovery import InstanceDiscovery, join_region, slim
-from vouch_desktop.core.aws.sessions import AwsSessions, NotLoggedIn, ProfileMissing
+from vouch_desktop.core.aws.errors import ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 from vouch_desktop.demo.seed import INSTANCES, REGIONS, seed_demo_world
 
 
@@ -32,8 +35,9 @@ def test_demo_inventory_is_discovered_across_regions(aws_env, fake_aws):
 
 def test_many_instances_are_paginated(aws_env, fake_aws):
     ec2 = fake_aws.client("ec2", "eu-west-1")
+    tags = [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]
     ec2.run_instances(ImageId="ami-12345678", MinCount=120, MaxCount=120,
-                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "vouch-demo:ssm-agent", "Value": "online"}]}])
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
     result = asyncio.run(InstanceDiscovery(AwsSessions()).discover(aws_env, ["eu-west-1"]))
     assert len(result.instances) == 120 and all(i.connectable for i in result.instances)
     assert fake_aws.calls.count("DescribeInstanceInformation") >= 3  # 50 per page
@@ -54,8 +58,8 @@ def test_odd_data_does_not_crash_the_join(cut_down):
     if cut_down:  # as discovery keeps each page: only the fields the join reads
         reservations = [slim(r) for r in reservations]
         assert reservations[0]["Instances"][1] == {"InstanceId": "i-2"}
-    odd = join_region("eu-west-1", [{"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"},
-                                    {"no": "id"}], reservations)
+    on_prem = {"InstanceId": "mi-0123456789abcdef0", "PingStatus": "Online", "ComputerName": "on-prem"}
+    odd = join_region("eu-west-1", [on_prem, {"no": "id"}], reservations)
     assert [(i.instance_id, i.name) for i in odd] == [("mi-0123456789abcdef0", "on-prem"), ("i-2", "")]
 
 
@@ -78,7 +82,7 @@ def test_rds_instances_and_aurora_endpoints(aws_env, fake_aws):
 
 def test_check_access_through_credential_process_and_the_fake_vouch(vouch_profile, fake_vouch):
     aws = AwsSessions()
-    with pytest.raises(NotLoggedIn) as err:
+    with pytest.raises(VouchNotLoggedIn) as err:
         asyncio.run(check_access(aws, vouch_profile, "eu-west-1"))
     assert "Log in" in err.value.advice
     fake_vouch.log_in(3600)
@@ -106,3 +110,65 @@ def test_models_are_parsed_once_without_credentials_and_outlive_a_new_login(vouc
         assert identity.account == "123456789012"
         assert not [path for path in parsed if "/sts/" in path]  # the model was not parsed again
         aws.forget()
+
+
+SILENT = "ap-southeast-2"
+
+
+class OneRegionSilent(AwsSessions):
+    """The app's sessions, with one region's endpoint at a socket that accepts and never answers
+    (a firewall that blackholes the traffic, a dead proxy)."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+
+    def _create_client(self, session, service, region, config):
+        if region == SILENT:
+            return session.create_client(service, region_name=region, config=config, endpoint_url=self.endpoint)
+        return super()._create_client(session, service, region, config)
+
+
+def test_a_silent_region_is_reported_within_ten_seconds_and_the_others_at_once(aws_env, fake_aws, reliability):
+    import socket
+
+    seed_demo_world(fake_aws)
+
+    async def scenario(blackhole: socket.socket):
+        discovery = InstanceDiscovery(OneRegionSilent(f"http://127.0.0.1:{blackhole.getsockname()[1]}"))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        reported: dict[str, tuple[float, int, object]] = {}
+        result = await discovery.discover(aws_env, [SILENT, *REGIONS], lambda region, instances, failure: reported.
+                                          __setitem__(region, (loop.time() - started, len(instances), failure)))
+        blackhole.close()  # the abandoned thread's connections are reset: it ends now, not at its time-outs
+        return result, reported
+
+    with socket.socket() as blackhole:  # the kernel completes the handshakes; nobody ever reads or answers
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(64)
+        result, reported = asyncio.run(scenario(blackhole))
+    others = [reported[r] for r in REGIONS]
+    silent_after, silent_count, failure = reported[SILENT]
+    assert all(failure is None and count > 0 for _, count, failure in others)  # each shown when it was done
+    assert max(after for after, _, _ in others) < silent_after  # not held up by the silent one
+    assert 9.5 <= silent_after <= 12 and silent_count == 0  # reported once silent for 10 s (was 80 s)
+    assert failure.message == f"AWS did not answer within 10 s (listing instances in {SILENT})."
+    assert "out of reach" in failure.advice
+    assert len(result.instances) == len(INSTANCES) and [f.region for f in result.failures] == [SILENT]
+    reliability(silent_region_reported_after_s=round(silent_after, 1),
+                other_regions_reported_after_s=round(max(after for after, _, _ in others), 2))
+
+
+def test_a_region_that_keeps_sending_pages_is_not_taken_for_silent(aws_env, fake_aws):
+    """The limit is on silence, not on the whole listing: a big region whose pages keep coming is waited for."""
+    from vouch_desktop.core.aws.discovery import across_regions
+
+    def slow_pages(region, progress):
+        for _ in range(6):
+            time.sleep(0.1)
+            progress()
+        return [region]
+
+    found, failures = asyncio.run(across_regions(aws_env, ["eu-west-1"], slow_pages, "things", silence_limit=0.3))
+    assert found == ["eu-west-1"] and failures == []

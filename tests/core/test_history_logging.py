@@ -36,7 +36,8 @@ def test_history_skips_a_torn_line_and_compacts(tmp_path):
 
 def test_redaction_of_each_secret_form():
     samples = {
-        'creds {"AccessKeyId": "ASIAABCDEFGHIJKLMNOP", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG", "SessionToken": "IQoJb3JpZ2luX2Vj"}':
+        'creds {"AccessKeyId": "ASIAABCDEFGHIJKLMNOP", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG", '
+        '"SessionToken": "IQoJb3JpZ2luX2Vj"}':
             ["ASIAABCDEFGHIJKLMNOP", "wJalrXUtnFEMI/K7MDENG", "IQoJb3JpZ2luX2Vj"],
         '{"SessionId": "s-1", "TokenValue": "AAEAAZ6f3", "StreamUrl": "wss://x"}': ["AAEAAZ6f3"],
         "aws_secret_access_key = abc123XYZ": ["abc123XYZ"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import time
 
@@ -66,7 +68,7 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_grace():
 def test_run_times_out_and_kills():
     async def scenario():
         try:
-            await run([sys.executable, "-c", STUBBORN], timeout=0.5)
+            await run([sys.executable, "-c", STUBBORN], timeout=0.5, registry=ProcessRegistry())
         except ProcessTimeout as exc:
             return exc.message
         return "no timeout"
@@ -141,3 +143,50 @@ def test_once_the_stragglers_are_gone_the_group_is_never_signalled(tmp_path):
 
     assert asyncio.run(scenario()) == []
 
+
+
+CHATTY = """
+import sys
+for n in range(100_000):
+    sys.stdout.write(f"stdout line {n}\\n")
+    sys.stderr.write(f"stderr line {n}\\n")
+sys.stdout.flush()
+sys.stderr.write("the last words\\n")
+sys.stderr.flush()
+print("done", flush=True)
+import time; time.sleep(60)
+"""
+
+
+def test_a_chatty_child_never_blocks_and_only_a_tail_is_kept():
+    """Megabytes on both streams, read by nobody but the registry: the child runs on to its end."""
+
+    async def scenario():
+        registry = ProcessRegistry()
+        child = await registry.spawn([sys.executable, "-c", CHATTY], tail=1000)
+        deadline = asyncio.get_running_loop().time() + 30
+        while child.tail_lines("stdout")[-1:] != ["done"]:
+            assert asyncio.get_running_loop().time() < deadline, "the child blocked on its output"
+            await asyncio.sleep(0.05)
+        stdout, stderr = child.tails["stdout"], child.tails["stderr"]
+        await child.stop(grace=1)
+        return stdout.total, stderr.total, len(stdout.text()), child.tail_lines("stderr")
+
+    out_total, err_total, kept, err_lines = asyncio.run(scenario())
+    assert out_total > 1_500_000 and err_total > 1_500_000  # far beyond a pipe's and asyncio's buffers
+    assert kept <= 1000 and err_lines[-1] == "the last words"
+
+
+def test_a_stopped_child_is_ended_by_sigterm_without_waiting_for_the_kill():
+    async def scenario():
+        registry = ProcessRegistry()
+        child = await registry.spawn([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"],
+                                     stdout=asyncio.subprocess.PIPE)
+        await child.stdout.readline()
+        os.kill(child.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        code = await child.stop(grace=5)
+        return code, time.monotonic() - started
+
+    code, took = asyncio.run(scenario())
+    assert code == -signal.SIGTERM and took < 4  # not the SIGKILL after the 5 s grace

@@ -28,9 +28,11 @@ from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 
 
-@pytest.mark.parametrize("error", [EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError])
+@pytest.mark.parametrize("error",
+                         [EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError])
 def test_network_failures_are_unreachable_and_say_so(error):
-    translated = translate(error(endpoint_url="https://ssm.eu-west-1.amazonaws.com"), action="starting the tunnel session")
+    translated = translate(error(endpoint_url="https://ssm.eu-west-1.amazonaws.com"),
+                           action="starting the tunnel session")
     assert isinstance(translated, AwsUnreachable) and translated.code == error.__name__
     assert translated.message == "AWS could not be reached (starting the tunnel session)."
     assert "network" in translated.advice
@@ -125,7 +127,7 @@ def test_plugin_killed_again_and_again_reconnects_each_time(tunnel_world, reliab
         for n in range(kills):
             pid = manager.pids()[0]
             os.kill(pid, signal.SIGKILL)
-            await until(lambda: manager.pids() and manager.pids()[0] != pid
+            await until(lambda killed=pid: manager.pids() and manager.pids()[0] != killed
                         and manager.status("orders").state is TunnelState.UP, 20, what=f"reconnect after kill {n + 1}")
             payload = f"after kill {n + 1}".encode()
             assert await roundtrip_async(first.local_port, payload) == payload

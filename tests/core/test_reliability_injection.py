@@ -24,7 +24,7 @@ from vouch_desktop.core.storage.validation import (
     check_target,
     is_tag_filter,
 )
-from vouch_desktop.core.system.processes import run
+from vouch_desktop.core.system.processes import ProcessRegistry, run
 
 NASTY = ["$(rm -rf ~)", "`id`", "; ls", "a b", "--profile", "-e", "--endpoint-url=https://evil.example", "'\"",
          "\\", "&&", "|", "x\n", "\n--debug", "%h", "{command}", "fe80::1%\n-x", "fe80::1%eth0 -x", "\x00", "-"]
@@ -32,7 +32,8 @@ HOSTILE = st.one_of(
     st.text(max_size=40),
     st.sampled_from(NASTY),
     st.builds(lambda good, bad: good + bad,
-              st.sampled_from(["vouch", "i-0123456789abcdef0", "eu-west-1", "db.example.com", "10.0.0.1", "fe80::1%eth0"]),
+              st.sampled_from(["vouch", "i-0123456789abcdef0", "eu-west-1", "db.example.com", "10.0.0.1",
+                               "fe80::1%eth0"]),
               st.sampled_from(["\n", " ", "\t", "; id", "\x00", "\r\n-x", " --debug"])),
 )
 CHECKS = {"aws_profile": check_aws_profile, "target": check_target, "region": check_region, "remote_host": check_host}
@@ -137,7 +138,7 @@ def test_a_real_process_receives_exactly_the_argument_list(reliability):
         nonlocal examples
         examples += 1
         argv = aws_cli_argv(request(values))[1:]
-        result = asyncio.run(run([sys.executable, "-c", PROBE, *argv], timeout=30))
+        result = asyncio.run(run([sys.executable, "-c", PROBE, *argv], timeout=30, registry=ProcessRegistry()))
         assert result.returncode == 0 and json.loads(result.stdout) == argv
 
     check()

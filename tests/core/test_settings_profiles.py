@@ -56,7 +56,8 @@ def test_hand_edited_nonsense_setting_falls_back_with_a_message(paths):
                                                "aws_profile": "work"}))
     settings, problems = SettingsStore(paths).load()
     assert settings.notify_lead_minutes == 15 and settings.aws_profile == "work"
-    assert "between 1 and 240" in problems[0].message
+    assert "between 1 and 240" in problems[0].user_text() and str(paths.settings_file) in problems[0].user_text()
+    assert problems[0].backup.read_bytes() == paths.settings_file.read_bytes()  # the file as it was, kept
 
 
 def web(name="web", target="i-0123456789abcdef0", region="eu-west-1"):
@@ -68,7 +69,8 @@ def test_profile_messages_are_specific(paths):
     book.add(web())
     cases = [
         (web(), {"name": "A profile named 'web' already exists."}),
-        (web("x", "i-xyz"), {"target": "'i-xyz' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0."}),
+        (web("x", "i-xyz"),
+         {"target": "'i-xyz' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0."}),
         (web("x", "Name="), {"target": "'Name=' is not a tag filter: write Key=pattern, for example Name=web-*."}),
         (web("x", region="moon-1"), {"region": "'moon-1' is not an AWS region (for example: eu-west-1)."}),
         (web(" x"), {"name": "The profile name must not start or end with spaces."}),
@@ -88,8 +90,8 @@ def test_profiles_persist_in_order_with_reorder_duplicate_delete_undo(paths):
     book = ProfileBook(paths)
     for name in ("a", "b", "c"):
         book.add(web(name))
-    book.add(TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1", "orders.cluster-x.eu-west-1.rds.amazonaws.com",
-                           local_port=15432, group="prod"))
+    book.add(TunnelProfile("orders", "Name=bastion-*", 5432, "eu-west-1",
+                           "orders.cluster-x.eu-west-1.rds.amazonaws.com", local_port=15432, group="prod"))
     book.move("c", -2)
     copy = book.duplicate("a")
     assert copy.name == "a (2)"
@@ -111,7 +113,9 @@ def test_a_bad_entry_in_the_file_is_skipped_and_reported(paths):
     book = ProfileBook(paths)
     problems = book.load()
     assert [p.name for p in book.instances] == ["ok"]
-    assert "Skipped instance 'bad'" in problems[0].message
+    [problem] = problems
+    assert "instance 2 ('bad'): 'nonsense' is not an instance id" in problem.user_text()
+    assert json.loads(problem.backup.read_text())["instances"][1]["name"] == "bad"  # kept: the next save drops it
 
 
 @hsettings(max_examples=200, deadline=None)

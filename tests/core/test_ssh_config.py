@@ -39,14 +39,16 @@ def test_new_file_and_folder_get_private_modes(tmp_path):
 
 
 @pytest.mark.parametrize("text, routed", [
-    ("Host i-* mi-*\n  ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession\"\n", True),
+    ("Host i-* mi-*\n"
+     "  ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession\"\n", True),
     ("# Host i-* mi-*\n#  ProxyCommand aws ssm start-session --target %h\n", False),  # commented out
     ("Host i-*\n  ProxyCommand aws ssm start-session --target %h\n", False),  # mi-* not covered
     ("Host i-* mi-*\n  ProxyCommand nc %h %p\n", False),  # routed elsewhere
     ("Host *\n  ProxyCommand=aws ssm start-session --target %h --document-name AWS-StartSSHSession\n", True),
     ("Host * !i-*\n  ProxyCommand aws ssm start-session --target %h\n", False),  # negated
     ("Match host i-*\n  ProxyCommand aws ssm start-session --target %h\n", False),  # Match: not evaluated
-    ("Host i-* mi-*\n  ProxyCommand nc %h %p\nHost *\n  ProxyCommand aws ssm start-session --target %h\n", False),  # first wins
+    # ssh takes the first value it finds for a host
+    ("Host i-* mi-*\n  ProxyCommand nc %h %p\nHost *\n  ProxyCommand aws ssm start-session --target %h\n", False),
 ])
 def test_detection(tmp_path, text, routed):
     path = tmp_path / "config"

@@ -107,6 +107,6 @@ def test_older_file_is_migrated_step_by_step_with_a_backup(tmp_path):
     store = JsonDocumentStore(path, "settings", 2, {0: lambda d: {**d, "b": 2}, 1: lambda d: {**d, "c": d["b"] + 1}})
     result = store.load()
     assert result.data == {"a": 1, "b": 2, "c": 3}
-    assert result.problems[0].backup.name == "settings.json.v0.backup"
+    assert result.problems[0].backup.name.startswith("settings.json.v0.backup-")
     assert json.loads(path.read_text())["schema_version"] == 2
     assert store.load().problems == []  # migrated once

@@ -14,7 +14,7 @@ import pytest
 from tests.fixtures.sockets import roundtrip_async
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.tunnels.carriers import BUILTIN, PLUGIN
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.manager import Backoff, TunnelManager, TunnelState
 from vouch_desktop.demo.fake_aws import MANAGED_TAG
 
@@ -184,7 +184,7 @@ def test_without_the_plugin_tunnels_use_the_built_in_backend(tunnel_world):
         manager, events = make_manager(None)  # "auto" and no plugin installed
         await manager.start(Spec("orders", target))
         status = await wait_state(manager, "orders", TunnelState.UP)
-        assert status.backend == BUILTIN and status.summary.endswith("· built-in")
+        assert status.backend is TunnelBackend.BUILTIN and status.summary.endswith("· built-in")
         payload = os.urandom(200_000)
         assert await roundtrip_async(status.local_port, payload) == payload
         assert manager.pids() == [] and manager.engine.running  # no child process: the shared thread
@@ -205,12 +205,12 @@ def test_auto_prefers_an_installed_plugin_and_builtin_can_be_forced(tunnel_world
         choice = {"backend": "auto"}
         manager, _ = make_manager(plugin, backend=lambda: choice["backend"])
         await manager.start(Spec("orders", target))
-        assert (await wait_state(manager, "orders", TunnelState.UP)).backend == PLUGIN
+        assert (await wait_state(manager, "orders", TunnelState.UP)).backend is TunnelBackend.PLUGIN
         await manager.stop("orders")
         choice["backend"] = "builtin"
         await manager.start(Spec("orders", target))
         status = await wait_state(manager, "orders", TunnelState.UP)
-        assert status.backend == BUILTIN and manager.pids() == []
+        assert status.backend is TunnelBackend.BUILTIN and manager.pids() == []
         assert await roundtrip_async(status.local_port, b"forced") == b"forced"
         await manager.stop_all()
 
@@ -239,7 +239,8 @@ def test_built_in_tunnel_reconnects_when_the_service_ends_the_session(tunnel_wor
 def test_access_denied_fails_for_good_and_target_not_connected_gives_up(tunnel_world):
     fake_aws, target, plugin = tunnel_world
     fake_aws.deny_start_session(target)
-    offline = fake_aws.client("ec2").run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    launched = fake_aws.client("ec2").run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)
+    offline = launched["Instances"][0]["InstanceId"]
 
     async def scenario():
         manager, events = make_manager(plugin)

@@ -16,8 +16,9 @@ from vouch_desktop.demo.fake_aws import MANAGED_TAG
 def managed_instance(fake_aws, region="eu-west-1", name="bastion"):
     ec2 = fake_aws.client("ec2", region)
     tags = [{"Key": MANAGED_TAG, "Value": "online"}, {"Key": "Name", "Value": name}]
-    return ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1,
-                             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]["InstanceId"]
+    launched = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1,
+                                 TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+    return launched["Instances"][0]["InstanceId"]
 
 
 def free_port():

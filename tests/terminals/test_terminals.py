@@ -50,7 +50,8 @@ def test_macos_runs_osascript_with_a_quoted_script():
 
 
 def test_custom_template_placeholders():
-    assert expand("myterm --title {title} -e {command}", CMD, {"title": TITLE}) == ["myterm", "--title", TITLE, "-e", *CMD]
+    assert expand("myterm --title {title} -e {command}", CMD, {"title": TITLE}) == \
+        ["myterm", "--title", TITLE, "-e", *CMD]
     assert expand("myterm -c 'run {command}' --name={target}", ["a b"], {"target": "i-1"}) == \
         ["myterm", "-c", "run 'a b'", "--name=i-1"]
 

@@ -20,6 +20,7 @@ from tests.fixtures.notification_server import FakeNotificationServer
 from tests.fixtures.sockets import roundtrip
 from tests.ui.conftest import until
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.manager import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.demo.world import DemoWorld
@@ -87,12 +88,12 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
     demo.vouch_state.configure(pin=PIN, record_credentials=True)
     paths = AppPaths.default().ensure()
     desktop = VouchDesktop(qapp, paths, argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
-    tray = controller.s.tray
+    service, windows = desktop.service, desktop.windows
+    tray = desktop.tray
 
     async def scenario():
         async with running(desktop) as task:
-            assert controller.s.monitor.snapshot.state is SessionState.VALID
+            assert service.monitor.snapshot.state is SessionState.VALID
             tray.menu.aboutToShow.emit()
             texts = tray.menu_texts()
             assert texts[0].startswith("Logged in as demo.user@example.com · ") and texts[0].endswith("min left")
@@ -101,34 +102,34 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
 
             # the session nears its end: one notification with a "Log in again" action
             demo.vouch_state.log_in(10 * 60)
-            controller.s.monitor.poke()
+            service.monitor.poke()
             await until(lambda: notifications.calls)
             call = notifications.calls[0]
             assert call.summary.startswith("Vouch session ends soon") and "run" in call.actions
             assert call.actions[call.actions.index("run") + 1] == "Log in again"
             assert tray.state == "expiring"
-            controller.s.monitor.poke()
+            service.monitor.poke()
             await asyncio.sleep(0.5)
             assert len(notifications.calls) == 1  # not repeated for the same state
             notifications.invoke_action(1, "run")
-            await until(lambda: controller.login_dialog is not None and controller.login_dialog.isVisible())
-            controller.login_dialog.pin_edit.setText(PIN)
-            controller.login_dialog.submit()
+            await until(lambda: windows.session.login_dialog is not None and windows.session.login_dialog.isVisible())
+            windows.session.login_dialog.pin_edit.setText(PIN)
+            windows.session.login_dialog.submit()
             seen_during_login: set[str] = set()  # the process list, sampled while `vouch login` runs
             await until(lambda: seen_during_login.update(children_argv())
-                        or controller.s.monitor.snapshot.state is SessionState.VALID, timeout=20)
+                        or service.monitor.snapshot.state is SessionState.VALID, timeout=20)
 
             # a saved tunnel toggled on from the tray carries bytes; the icon gets its badge
-            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
-            status = controller.s.tunnels.status("orders-db")
+            await service.set_tunnel(service.profiles.find("orders-db"), True)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
+            status = service.tunnels.status("orders-db")
             assert roundtrip(status.local_port, b"SELECT 1;") == b"SELECT 1;"
             assert tray.tunnels_up
             tray.menu.aboutToShow.emit()
             tunnels_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Tunnels")
             entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
             assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
-            pids = controller.s.tunnels.pids()
+            pids = service.tunnels.pids()
             argvs = sorted(seen_during_login) + children_argv()
         assert task.result() == 0  # quit cleanly
         return pids, argvs
@@ -157,16 +158,16 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
 
 def test_aws_models_load_when_the_menu_first_opens_and_stay_out_of_the_collectors_way(qapp, qloop, demo):
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
+    service = desktop.service
 
     async def scenario():
         async with running(desktop):
             frozen_when_ready = gc.get_freeze_count()
             assert frozen_when_ready > 0  # what lives until quit is out of every full collection's scan
             await asyncio.sleep(0.5)
-            assert not controller.s.aws.models_loaded  # an idle icon does not hold AWS's models
-            controller.s.tray.menu.aboutToShow.emit()
-            await until(lambda: controller.s.aws.models_loaded and gc.get_freeze_count() > frozen_when_ready, 30)
+            assert not service.aws.models_loaded  # an idle icon does not hold AWS's models
+            desktop.tray.menu.aboutToShow.emit()
+            await until(lambda: service.aws.models_loaded and gc.get_freeze_count() > frozen_when_ready, 30)
         assert gc.get_freeze_count() == 0  # given back to the collector at quit
 
     qloop.run_until_complete(scenario())
@@ -174,17 +175,17 @@ def test_aws_models_load_when_the_menu_first_opens_and_stay_out_of_the_collector
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
-    controller.s.settings.terminal = "xterm"
+    service = desktop.service
+    service.settings.current.terminal = "xterm"
     web1 = demo.inventory.instance_named("web-1")
 
     async def scenario():
         async with running(desktop):
-            controller.s.tray.menu.aboutToShow.emit()
-            connect_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Connect")
+            desktop.tray.menu.aboutToShow.emit()
+            connect_menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Connect")
             next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
             await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
-            assert controller.s.history.recent_connections()[0].target == web1
+            assert service.history.recent_connections()[0].target == web1
 
     try:
         qloop.run_until_complete(scenario())
@@ -198,29 +199,29 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
 def test_without_the_plugin_a_saved_rds_tunnel_runs_on_the_built_in_backend(qapp, qloop, demo):
     assert shutil.which("session-manager-plugin", path=demo.env["PATH"]) is None
     desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
+    service = desktop.service
 
     async def scenario():
         async with running(desktop):
-            assert controller.s.settings.tunnel_backend == "auto"
-            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
-            status = controller.s.tunnels.status("orders-db")
-            assert status.backend == "built-in" and controller.s.tunnels.pids() == []
+            assert service.settings.current.tunnel_backend == "auto"
+            await service.set_tunnel(service.profiles.find("orders-db"), True)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
+            status = service.tunnels.status("orders-db")
+            assert status.backend is TunnelBackend.BUILTIN and service.tunnels.pids() == []
             payload = os.urandom(100_000)
             assert await asyncio.to_thread(roundtrip, status.local_port, payload) == payload
-            controller.s.tray.menu.aboutToShow.emit()
-            tunnels_menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Tunnels")
+            desktop.tray.menu.aboutToShow.emit()
+            tunnels_menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Tunnels")
             entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
             assert entry.text().endswith("· built-in")
             # the settings window's choice applies from the next start, without a restart of the app
-            controller.apply_settings(dataclasses.replace(controller.s.settings, tunnel_backend="plugin"))
-            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), False)
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.STOPPED)
-            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
-            await until(lambda: controller.s.tunnels.status("orders-db").state is TunnelState.FAILED)
-            assert controller.s.tunnels.status("orders-db").reason == "SessionManagerPlugin is not found."
-        assert not controller.s.tunnels.engine.running  # the forwarding thread ended with the app
+            service.apply_settings(dataclasses.replace(service.settings.current, tunnel_backend="plugin"))
+            await service.set_tunnel(service.profiles.find("orders-db"), False)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.STOPPED)
+            await service.set_tunnel(service.profiles.find("orders-db"), True)
+            await until(lambda: service.tunnels.status("orders-db").state is TunnelState.FAILED)
+            assert service.tunnels.status("orders-db").reason == "SessionManagerPlugin is not found."
+        assert not service.tunnels.engine.running  # the forwarding thread ended with the app
 
     qloop.run_until_complete(scenario())
     assert demo.fake_aws.active_sessions() == []

@@ -15,6 +15,7 @@ from tests.ui import test_app_end_to_end
 from tests.ui.conftest import until
 from tests.ui.test_app_end_to_end import running
 from vouch_desktop.core.system.ipc_client import send_request
+from vouch_desktop.core.system.ipc_protocol import GetStatus, ListTunnels
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
@@ -28,20 +29,20 @@ UNREACHABLE = "AWS could not be reached"
 def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
     paths = AppPaths.default().ensure()
     desktop = VouchDesktop(qapp, paths, argparse.Namespace(quit_after=None), demo)
-    controller = desktop.controller
-    tunnels = controller.s.tunnels
+    service, windows = desktop.service, desktop.windows
+    tunnels = service.tunnels
     # a short backoff, so that the test sees many attempts quickly, and a low limit for faults that do not pass
     tunnels.backoff = Backoff(first=0.1, cap=0.5, max_failures=3)
     socket_path = paths.socket_path(demo=True)
 
     def tunnel_entry() -> str:
-        controller.s.tray.menu.aboutToShow.emit()
-        menu = next(a.menu() for a in controller.s.tray.menu.actions() if a.text() == "Tunnels")
+        desktop.tray.menu.aboutToShow.emit()
+        menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Tunnels")
         return next(a.text() for a in menu.actions() if a.text().startswith("orders-db"))
 
     async def scenario():
         async with running(desktop):
-            controller.toggle_tunnel(controller.s.profiles.find("orders-db"), True)
+            await service.set_tunnel(service.profiles.find("orders-db"), True)
             await until(lambda: tunnels.status("orders-db").state is TunnelState.UP, timeout=20)
             port = tunnels.status("orders-db").local_port
             watch = LoopWatch()
@@ -52,16 +53,17 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
                 entry = tunnel_entry()
                 assert "reconnecting (attempt" in entry and UNREACHABLE in entry
                 # the app answers its command line during the outage, with the reason
-                listed = await asyncio.to_thread(send_request, socket_path, "tunnel_list", timeout=5)
-                [row] = [t for t in listed["tunnels"] if t["name"] == "orders-db"]
-                assert row["state"] in ("reconnecting", "starting") and UNREACHABLE in row["reason"]
-                status = await asyncio.to_thread(send_request, socket_path, "status", timeout=5)
-                assert status["logged_in"] and status["headline"].startswith("Logged in as")  # Vouch is fine
+                listed = await asyncio.to_thread(send_request, socket_path, ListTunnels(), timeout=5)
+                [row] = [t for t in listed.tunnels if t.name == "orders-db"]
+                assert row.state in ("reconnecting", "starting") and UNREACHABLE in row.reason
+                status = await asyncio.to_thread(send_request, socket_path, GetStatus(), timeout=5)
+                assert status.logged_in and status.headline.startswith("Logged in as")  # Vouch is fine
                 # the instance browser says so for every region, and does not crash
-                controller.show_browser()
-                await until(lambda: not controller.browser.errors_label.isHidden(), timeout=30,
+                windows.instances.show_browser()
+                await until(lambda: not windows.instances.browser.errors_label.isHidden()  # region by region
+                            and not windows.instances.browser.progress.isVisible(), timeout=30,
                             what="the browser shows the failures")
-                text = controller.browser.errors_label.text()
+                text = windows.instances.browser.errors_label.text()
                 assert all(f"{region}: {UNREACHABLE}" in text for region in demo.regions), text
                 await until(lambda: tunnels.status("orders-db").attempts >= 6, timeout=30,
                             what="twice the attempts allowed for faults that do not pass")
@@ -74,11 +76,12 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
             assert tunnels.status("orders-db").local_port == port
             assert await asyncio.to_thread(roundtrip, port, b"SELECT 1;") == b"SELECT 1;"
             assert UNREACHABLE not in tunnel_entry() and "up on localhost" in tunnel_entry()
-            controller.browser.refresh_button.click()
-            await until(lambda: controller.browser.model.rowCount() > 0 and controller.browser.errors_label.isHidden(),
+            windows.instances.browser.refresh_button.click()
+            browser = windows.instances.browser
+            await until(lambda: browser.model.rowCount() > 0 and browser.errors_label.isHidden(),
                         timeout=30, what="the browser lists instances again")
-            rows = controller.browser.model.rowCount()
-            controller.browser.close()
+            rows = windows.instances.browser.model.rowCount()
+            windows.instances.browser.close()
             await watch.close()
         return attempts, rows, watch.longest
 

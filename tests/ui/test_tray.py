@@ -9,8 +9,11 @@ import sys
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.ui.icons import STATE_ICONS, tray_icon
 from vouch_desktop.ui.tray import TrayIcon
 
@@ -35,7 +38,7 @@ def test_menu_is_rebuilt_from_current_state_each_time_it_opens(qapp):
         counter["n"] += 1
         menu.addAction(f"Section built {counter['n']} times")
 
-    tray.add_section(section)
+    tray.add_section("Counter", section)
     tray.set_status("valid", "Logged in as a@b.c · 7 h 12 min left")
     tray.menu.aboutToShow.emit()
     assert tray.menu_texts() == [
@@ -90,5 +93,62 @@ def test_a_damaged_settings_file_is_reported_at_start(isolated_home, tmp_path):
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
     assert result.returncode == 0, result.stderr
-    assert "settings file" in result.stderr and "was damaged" in result.stderr and "A copy was kept at" in result.stderr
+    assert "settings file" in result.stderr and "is damaged" in result.stderr and "A copy was kept at" in result.stderr
     assert [p.name.startswith("settings.json.corrupt-") for p in settings.parent.iterdir()] == [True]
+
+
+FAILURES = [PermissionError(13, "Permission denied", "/home/u/.ssh/config"),
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), IsADirectoryError(21, "Is a directory"),
+            ValueError("No closing quotation"), KeyError("Host"), RuntimeError("a bug"),
+            VouchDesktopError("AWS could not be reached.", advice="Check your network")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(failing=st.lists(st.sampled_from([None, *range(len(FAILURES))]), min_size=1, max_size=6),
+       half_built=st.booleans())
+def test_no_section_can_take_the_menu_down(qapp, failing, half_built):
+    """Any mix of sections failing, with any error, after adding part of their items or none: each
+    failing one is one error line, every other one is whole, and Quit is last."""
+    quits = []
+    tray = TrayIcon(on_quit=lambda: quits.append(True))
+    expected = ["Starting…"]
+    for index, failure in enumerate(failing):
+        def build(menu, index=index, failure=failure):
+            menu.addAction(f"item {index}.1")
+            if failure is not None and half_built:
+                menu.addMenu(f"submenu {index}")
+                raise FAILURES[failure]
+            menu.addAction(f"item {index}.2")
+            if failure is not None:
+                raise FAILURES[failure]
+
+        tray.add_section(f"Section {index}", build, separator=index % 2 == 0)
+        if failure is None:
+            expected += [f"item {index}.1", f"item {index}.2"]
+        else:
+            expected.append(f"⚠ Section {index}: cannot be shown (")
+    for _ in range(2):  # and again when the menu opens the next time
+        tray.menu.aboutToShow.emit()
+        texts = tray.menu_texts()
+        assert len(texts) == len(expected) + 1
+        assert all(text.startswith(prefix) for text, prefix in zip(texts, expected, strict=False))
+        errors = [a for a in tray.menu.actions() if a.text().startswith("⚠")]
+        assert all(not a.isEnabled() and len(a.text()) < 140 for a in errors)
+        assert texts[-1] == "Quit Vouch Desktop"
+    tray.menu.actions()[-1].trigger()
+    assert quits == [True]
+
+
+def test_the_error_line_says_what_failed(qapp):
+    tray = TrayIcon()
+    tray.add_section("Before", lambda menu: menu.addAction("Profiles…"))
+
+    def unreadable_ssh_config(menu):
+        raise PermissionError(13, "Permission denied", "/home/u/.ssh/config")
+
+    tray.add_section("SSH over SSM", unreadable_ssh_config)
+    tray.add_section("After", lambda menu: menu.addAction("Settings…"))
+    tray.menu.aboutToShow.emit()
+    assert tray.menu_texts() == ["Starting…", "Profiles…",
+                                 "⚠ SSH over SSM: cannot be shown ([Errno 13] Permission denied: "
+                                 "'/home/u/.ssh/config')", "Settings…", "Quit Vouch Desktop"]

@@ -13,10 +13,10 @@ from vouch_desktop.core.connect.terminals import registry
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
 from vouch_desktop.core.storage.settings import Settings
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.ui.instance_browser import InstanceBrowser
-from vouch_desktop.ui.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
-from vouch_desktop.ui.profiles_window import ProfilesWindow
-from vouch_desktop.ui.settings_window import SettingsWindow
+from vouch_desktop.ui.windows.instance_browser import InstanceBrowser
+from vouch_desktop.ui.windows.profile_dialogs import InstanceProfileDialog, TunnelProfileDialog
+from vouch_desktop.ui.windows.profiles_window import ProfilesWindow
+from vouch_desktop.ui.windows.settings_window import SettingsWindow
 
 
 @pytest.fixture
@@ -103,8 +103,10 @@ def test_instance_browser_filters_greys_and_acts(qtbot):
     browser = InstanceBrowser(refresh=lambda: None, connect=connected.append, save_profile=saved.append,
                               open_ssh=lambda i: None, ssh_user=lambda i: "ec2-user")
     qtbot.addWidget(browser)
-    web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True, "Online")
-    stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True, ping_status="ConnectionLost")
+    web = DiscoveredInstance("i-0123456789abcdef0", "eu-west-1", "web-1", "running", "10.0.0.5", "Linux", True,
+                             "Online")
+    stopped = DiscoveredInstance("i-0aaaaaaaaaaaaaaaa", "us-east-1", "", "stopped", managed=True,
+                                 ping_status="ConnectionLost")
     browser.set_result(DiscoveryResult("p", ["eu-west-1", "us-east-1"], [web, stopped],
                                        [RegionFailure("ap-south-1", "AWS denied access")], datetime.now(UTC)))
     assert browser.proxy.rowCount() == 2 and "ap-south-1: AWS denied access" in browser.errors_label.text()
@@ -175,7 +177,7 @@ def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_pat
 
 def test_history_window_filters(qtbot, tmp_path):
     from vouch_desktop.core.storage.history import History
-    from vouch_desktop.ui.history_window import HistoryWindow
+    from vouch_desktop.ui.windows.history_window import HistoryWindow
 
     history = History(tmp_path / "history.jsonl")
     history.add("connect", profile="web", target="i-0123456789abcdef0", region="eu-west-1")

@@ -73,7 +73,7 @@ class FakeClock:
 
 def test_monitor_walks_through_the_states_and_notices_a_suspend(fake_vouch, reliability):
     clock = FakeClock()
-    fake_vouch.log_in(seconds=10**9)  # the fake's own session is long; the client's clock decides below
+    fake_vouch.log_in(seconds=24 * 3600)  # the fake's own session is long; the client's clock decides below
 
     class ClockedClient(VouchClient):
         remaining = 20 * 60

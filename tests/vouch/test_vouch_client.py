@@ -21,6 +21,8 @@ from vouch_desktop.core.vouch.client import (
     VouchNotInstalled,
     VouchNotLoggedIn,
     VouchPermissionError,
+    VouchRateLimited,
+    VouchStepUpRequired,
     VouchTimeout,
 )
 
@@ -31,9 +33,10 @@ def cli(fake_vouch, *args, **kwargs):
 
 def test_fake_cli_status_json_both_spellings(fake_vouch):
     out = json.loads(cli(fake_vouch, "status", "--format", "json").stdout)
-    assert out == {"authenticated": False, "agent_running": True}
+    assert out == {"authenticated": False, "agent_running": False}
     fake_vouch.log_in(3600)
-    for args in (["--format", "json"], ["--json"]):
+    for flags, args in (("format", ["--format", "json"]), ("json", ["--json"])):
+        fake_vouch.configure(status_flags=flags)
         data = json.loads(cli(fake_vouch, "status", *args).stdout)
         assert data["authenticated"] is True and data["email"] == "demo.user@example.com"
         assert 3590 <= data["expires_in_seconds"] <= 3600
@@ -41,23 +44,24 @@ def test_fake_cli_status_json_both_spellings(fake_vouch):
 
 def test_fake_cli_credential_and_exit_codes(fake_vouch):
     denied = cli(fake_vouch, "credential", "aws", "--role", "arn:aws:iam::1:role/R")
-    assert denied.returncode == 2 and "not logged in" in denied.stderr
+    assert denied.returncode == 2 and "not authenticated" in denied.stderr
     fake_vouch.log_in(600)
     creds = json.loads(cli(fake_vouch, "credential", "aws", "--role", "arn:aws:iam::1:role/R").stdout)
     assert creds["Version"] == 1 and creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"]
-    for code in range(1, 7):
+    for code in range(1, 9):
         fake_vouch.configure(exit_code=code)
-        assert cli(fake_vouch, "status", "--json").returncode == code
+        assert cli(fake_vouch, "status", "--format", "json").returncode == code
     fake_vouch.configure(exit_code=0)
     assert cli(fake_vouch, "logout").returncode == 0
-    assert json.loads(cli(fake_vouch, "status", "--json").stdout)["authenticated"] is False
-    assert cli(fake_vouch, "status", env={k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}).returncode == 6
+    assert json.loads(cli(fake_vouch, "status", "--format", "json").stdout)["authenticated"] is False
+    without_state = {k: v for k, v in os.environ.items() if k != "VOUCH_DEMO_STATE_DIR"}
+    assert cli(fake_vouch, "status", env=without_state).returncode == 6
 
 
 def test_fake_cli_login_needs_a_terminal(fake_vouch):
     result = subprocess.run([fake_vouch.path, "login"], capture_output=True, text=True, timeout=20,
                             stdin=subprocess.DEVNULL, start_new_session=True)
-    assert result.returncode == 1 and "needs a terminal" in result.stderr
+    assert result.returncode == 1 and "failed to read PIN" in result.stderr
 
 
 def status(client):
@@ -74,8 +78,9 @@ def test_client_reads_status_and_computes_absolute_expiry(fake_vouch):
     assert status(VouchClient(fake_vouch.path)).authenticated is False
 
 
-@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey), (4, VouchNetworkError),
-                                         (5, VouchPermissionError), (6, VouchConfigError)])
+@pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey),
+                                         (4, VouchNetworkError), (5, VouchPermissionError), (6, VouchConfigError),
+                                         (7, VouchStepUpRequired), (8, VouchRateLimited)])
 def test_every_exit_code_has_its_error(fake_vouch, code, error):
     fake_vouch.configure(exit_code=code)
     client = VouchClient(fake_vouch.path)
@@ -97,17 +102,10 @@ def test_malformed_output_and_missing_executable(fake_vouch, tmp_path):
         status(VouchClient(str(tmp_path / "no-such-vouch")))
 
 
-def test_older_vouch_with_only_the_json_flag(fake_vouch, tmp_path):
-    old = tmp_path / "vouch"
-    old.write_text(f"""#!/usr/bin/env python3
-import os, sys
-if sys.argv[1:] == ["status", "--format", "json"]:
-    sys.stderr.write("error: unexpected argument '--format' found\\n"); sys.exit(2)
-os.execv({fake_vouch.path!r}, [{fake_vouch.path!r}] + sys.argv[1:])
-""")
-    old.chmod(0o755)
+def test_older_vouch_with_only_the_json_flag(fake_vouch):
+    fake_vouch.configure(status_flags="json")  # `status --format json` is clap's "unexpected argument", exit 2
     fake_vouch.log_in(100)
-    client = VouchClient(str(old))
+    client = VouchClient(fake_vouch.path)
     assert status(client).authenticated is True
     assert client._status_args == ["status", "--json"]
 

@@ -41,7 +41,9 @@ class EchoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, greeting: bytes = b"") -> None:
         self._server = _Server((host, port), _EchoHandler)
         self._server.greeting = greeting
-        self.host, self.port = self._server.server_address[:2]
+        self.host: str
+        self.port: int
+        self.host, self.port = self._server.socket.getsockname()[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name="echo", daemon=True)
 
     @property

@@ -17,6 +17,7 @@ Both end when the session is terminated (``drop_session`` simulates a dropped se
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import re
@@ -30,7 +31,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from vouch_desktop.demo.ssm_agent import DEFAULT_AGENT_VERSION, AgentTarget, FakeSsmAgent
 from vouch_desktop.demo.ssm_agent.facts import PORT, STANDARD_STREAM, session_properties
@@ -73,7 +74,7 @@ class FakeAws:
         self.host = host
         self._requested_port = port
         self.port = 0
-        self._server = None
+        self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._sessions: dict[str, FakeSession] = {}
@@ -101,10 +102,10 @@ class FakeAws:
                 pass
 
         app = SsmSessionsMiddleware(DomainDispatcherApplication(create_backend_app), self)
-        self._server = make_server(self.host, self._requested_port or self.port, app, threaded=True,
-                                   request_handler=QuietHandler)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-aws", daemon=True)
+        self._server = server = make_server(self.host, self._requested_port or self.port, app, threaded=True,
+                                            request_handler=QuietHandler)
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, name="fake-aws", daemon=True)
         self._thread.start()
         return self
 
@@ -217,14 +218,17 @@ class FakeAws:
 
         backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
         tags = backend.tags
-        return [{"InstanceId": instance.id, "State": {"Name": instance.state}, "PrivateIpAddress": instance.private_ip or "",
+        return [{"InstanceId": instance.id, "State": {"Name": instance.state},
+                 "PrivateIpAddress": instance.private_ip or "",
                  "Tags": [{"Key": key, "Value": value} for key, value in tags.get(instance.id, {}).items()]}
                 for reservation in backend.all_reservations() for instance in reservation.instances]
 
     def route_for(self, session: FakeSession) -> tuple[str, int] | None:
         params = session.parameters
         port = int((params.get("portNumber") or ["22" if session.document == "AWS-StartSSHSession" else "0"])[0])
-        host = (params.get("host") or [session.target])[0] if session.document.endswith("ToRemoteHost") else session.target
+        host = session.target
+        if session.document.endswith("ToRemoteHost"):
+            host = (params.get("host") or [session.target])[0]
         with self._lock:
             route = self._routes.get((host.lower(), port))
         if route is None and host in ("127.0.0.1", "localhost"):
@@ -257,7 +261,7 @@ def _instance_information(instance: dict, default_agent_version: str = DEFAULT_A
 
 def _filters_match(info: dict, filters: Iterable[dict]) -> bool:
     for f in filters:
-        key = f.get("Key") or f.get("key")
+        key = f.get("Key") or f.get("key") or ""
         values = f.get("Values") or f.get("valueSet") or []
         field_name = {"InstanceIds": "InstanceId", "PingStatus": "PingStatus", "PlatformTypes": "PlatformType",
                       "ResourceType": "ResourceType", "AgentVersion": "AgentVersion"}.get(key, key)
@@ -353,7 +357,8 @@ class SsmSessionsMiddleware:
         if denied:
             raise SsmError("AccessDeniedException",
                            f"User: arn:aws:sts::123456789012:assumed-role/VouchDemo/demo is not authorized to "
-                           f"perform: ssm:StartSession on resource: arn:aws:ec2:{region}:123456789012:instance/{target}")
+                           f"perform: ssm:StartSession on resource: "
+                           f"arn:aws:ec2:{region}:123456789012:instance/{target}")
         instance = next((i for i in self.managed(region) if i["InstanceId"] == target), None)
         if instance is None or instance["State"]["Name"] != "running":
             raise SsmError("TargetNotConnected", f"{target} is not connected.")
@@ -372,10 +377,8 @@ class SsmSessionsMiddleware:
 
     def terminate_session(self, body: dict, region: str) -> dict:
         session_id = str(body.get("SessionId", ""))
-        try:
+        with contextlib.suppress(SsmError):  # like the real API: terminating an unknown or ended session is fine
             self.fake._end(session_id)
-        except SsmError:
-            pass  # like the real API: terminating an unknown or ended session is not an error
         return {"SessionId": session_id}
 
     def resume_session(self, body: dict, region: str) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_aws import FakeAws
 from vouch_desktop.demo.fake_tools import PLUGIN, VOUCH, install_alias, install_launchers
+from vouch_desktop.demo.fake_vouch_agent import FakeVouchAgent
 from vouch_desktop.demo.fake_vouch_config import FakeVouchState
 from vouch_desktop.demo.seed import DemoInventory, seed_demo_world
 
@@ -40,6 +41,9 @@ class DemoWorld:
         self.inventory = DemoInventory()
         self.env: dict[str, str] = {}
         self.vouch_state = FakeVouchState(self.root / "vouch-state")
+        # the demo's vouch agent (off until started from the Demo menu); its socket is the demo's own, so
+        # neither the app nor the fake vouch ever meets a real agent of the user's
+        self.vouch_agent = FakeVouchAgent(self.vouch_state, Path(tempfile.mkdtemp(prefix="vd-agent-")) / "agent.sock")
 
     def start(self) -> DemoWorld:
         try:
@@ -55,7 +59,7 @@ class DemoWorld:
         self.fake_aws.start()
         self.fake_aws.reset()  # moto's state is global to the process: start from an empty world
         self.inventory = seed_demo_world(self.fake_aws)
-        for region, host, port in self.inventory.db_endpoints:
+        for _region, host, port in self.inventory.db_endpoints:
             server = EchoServer().start()
             self.databases.append(server)
             self.fake_aws.add_route(host, port, server.address)
@@ -82,6 +86,7 @@ class DemoWorld:
             "AWS_ENDPOINT_URL": self.fake_aws.endpoint_url,
             "PATH": os.pathsep.join([str(self.root / "bin"), *self._user_path()]),
             "VOUCH_DEMO_STATE_DIR": str(self.vouch_state.dir),
+            "VOUCH_DEMO_AGENT_SOCKET": str(self.vouch_agent.socket_path),
             "VOUCH_DESKTOP_DEMO": "1",
         }
         return self
@@ -102,6 +107,8 @@ class DemoWorld:
         with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="demo-stop") as pool:
             list(pool.map(lambda server: server.stop(), servers))
         self.databases.clear()
+        self.vouch_agent.stop()
+        shutil.rmtree(self.vouch_agent.socket_path.parent, ignore_errors=True)
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

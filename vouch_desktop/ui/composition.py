@@ -1,4 +1,6 @@
-"""The composition root: the one place that builds the core objects and wires them to the UI.
+"""The composition root: the one place that builds the long-lived objects — the core services, the
+application service, the task set, the process registry (and its exit hook), the windows and the
+tray's controller — and wires them together.
 
 Imported only once the tray icon is on screen (ui/app.py), because the rest of the app takes a few
 hundred milliseconds to load (botocore waits longer: until AWS is first needed, see core/aws/sessions.py).
@@ -8,12 +10,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from vouch_desktop import __version__
+from vouch_desktop.core.app.control import ControlHandlers
+from vouch_desktop.core.app.service import AppService
+from vouch_desktop.core.app.settings_holder import SettingsHolder
+from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
 from vouch_desktop.core.aws.sessions import AwsSessions
@@ -26,87 +34,113 @@ from vouch_desktop.core.storage.profiles import ProfileBook
 from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
 from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
+from vouch_desktop.core.system.logging_setup import redact_known_secrets
 from vouch_desktop.core.system.notifications import FreedesktopNotifier
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.system.redaction import KnownSecrets
 from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
-from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector
-from vouch_desktop.ui.controller import Controller, Services
+from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyDetector
+from vouch_desktop.ui.controller import Controller, Section
 from vouch_desktop.ui.notifier import Notifier
 from vouch_desktop.ui.tray import TrayIcon
+from vouch_desktop.ui.windows.windows import Windows
+
+if TYPE_CHECKING:
+    from vouch_desktop.demo.world import DemoWorld
 
 log = logging.getLogger(__name__)
 READY_LINE = "vouch-desktop: ready"
 
 
 class VouchDesktop:
-    """Owns the running app: builds the core services (the one place that does), then runs."""
+    """Owns the running app: builds everything long-lived (the one place that does), then runs."""
 
-    def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo=None,
-                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None) -> None:
+    def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo: DemoWorld | None = None,
+                 tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None,
+                 settings_store: SettingsStore | None = None) -> None:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
         self.ready = asyncio.Event()  # set once the tray shows the real state and commands are served
         app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
-        settings_store = SettingsStore(paths)
         # start-up read them already (for the log level): a second read would not see, nor report,
-        # a damaged file the first one moved aside
+        # a damaged file the first one moved aside; the store that read them knows what it still owes
+        # the file before saving over it (a backup it could not make yet)
+        settings_store = settings_store or SettingsStore(paths)
         settings, problems = loaded_settings or settings_store.load()
-        if demo is not None:
-            from vouch_desktop.ui import demo_menu  # the demo world needs moto: only loaded for --demo
-
-            settings.aws_profile, settings.regions = demo_menu.DEMO_PROFILE, demo.regions
+        extra: list[tuple[str, Section]] = []
+        key_detector: KeyDetector = Fido2KeyDetector()
         profiles = ProfileBook(paths)
         problems += profiles.load()
-        if demo is not None and not profiles.instances and not profiles.tunnels:
-            demo_menu.seed_demo_profiles(profiles, demo)
+        if demo is not None:
+            from vouch_desktop.ui.menu import demo as demo_menu  # the demo world needs moto: only loaded for --demo
+
+            settings.aws_profile, settings.regions = demo_menu.DEMO_PROFILE, demo.regions
+            if not profiles.instances and not profiles.tunnels:
+                demo_menu.seed_demo_profiles(profiles, demo)
+            extra.append(("Demo", demo_menu.demo_section(demo)))
+            key_detector = demo_menu.DemoKeyDetector(demo.vouch_state)
+        secrets = KnownSecrets()  # session tokens and AWS keys the app holds: masked in whatever it shows or writes
+        redact_known_secrets(secrets.redact)
+        history = History(paths.history_file, redact=secrets.redact)
+        problems += history.check()
         self.problems = problems
+        self.settings = SettingsHolder(settings)
+        self.tasks = Tasks()
+        self.processes = ProcessRegistry()
+        atexit.register(self.processes.kill_all_now)  # the last resort, should the normal way out be skipped
         aws = AwsSessions()
-        processes = ProcessRegistry()
-        history = History(paths.history_file)
-        vouch = VouchClient(settings.vouch_path or None)
+        # the session comes from the vouch agent's socket when one runs (the demo's own agent in the demo)
+        agent = VouchAgent(lambda: [demo.vouch_agent.socket_path]) if demo is not None else VouchAgent()
+        vouch = VouchClient(settings.vouch_path or None, processes=self.processes, agent=agent)
+
+        def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
+            return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform
         discovery = InstanceDiscovery(aws)
-        tray = tray or TrayIcon()
-        tray.on_quit = self.request_quit
-        extra = [demo_menu.demo_section(demo, lambda: self.controller)] if demo is not None else []
-        self.controller = Controller(Services(
-            paths=paths, settings_store=settings_store, settings=settings, profiles=profiles, history=history,
-            processes=processes, aws=aws, vouch=vouch,
-            monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60),
-            key_detector=demo_menu.DemoKeyDetector(demo.vouch_state) if demo is not None else Fido2KeyDetector(),
+        current = self.settings  # the settings of the moment (the settings window replaces them)
+        self.service = AppService(
+            paths=paths, settings_store=settings_store, settings=current, profiles=profiles, history=history,
+            processes=self.processes, aws=aws, vouch=vouch,
+            monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60), key_detector=key_detector,
             discovery=discovery, databases=DatabaseDiscovery(aws),
-            # the settings of the moment (the settings window replaces them), not those at start-up
-            tunnels=TunnelManager(aws, processes,
-                                  plugin_path=lambda: find_tools(self.controller.s.settings.plugin_path).plugin,
-                                  backend=lambda: self.controller.s.settings.tunnel_backend,
-                                  resolve_tag_filter=discovery.resolve,
+            tunnels=TunnelManager(aws, self.processes,
+                                  plugin_path=lambda: find_tools(current.current.plugin_path).plugin,
+                                  backend=lambda: current.current.tunnel_backend,
+                                  resolve_tag_filter=discovery.resolve, secrets=secrets,
                                   record=lambda kind, data: history.add(kind, **data)),
-            ssh_config=SshConfigEditor(), tray=tray, autostart=autostart_for(),
-            connector=Connector(vouch, aws, discovery, history),
-            notifier=Notifier(tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            extra_sections=extra), quit_requested=self.request_quit)
-        self.ipc = IpcServer(paths.socket_path(demo=demo is not None), self.controller.handle_command)
+            ssh_config=SshConfigEditor(), autostart=autostart_for(),
+            connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
+        profiles.removing.connect(self.service.tunnels.retire)  # a running tunnel's profile deleted or renamed
+        self.tray = tray or TrayIcon()
+        self.tray.on_quit = self.request_quit
+        self.windows = Windows(self.service, self.tasks, login_platform=login_platform)
+        self.controller = Controller(
+            self.service, self.tasks, self.tray,
+            Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
+            self.windows, quit_requested=self.request_quit, extra_sections=extra)
+        self.ipc = IpcServer(paths.socket_path(demo=demo is not None),
+                             ControlHandlers(self.service, self.controller).handlers())
 
     def request_quit(self) -> None:
         self._quit.set()
 
     async def run(self) -> int:
-        controller = self.controller
         try:
             await self.ipc.start()
-        except AlreadyRunning:
-            print("vouch-desktop: Vouch Desktop is already running.", file=sys.stderr)
+        except AlreadyRunning as exc:  # (also one that does not answer: never replaced)
+            print(f"vouch-desktop: {exc.user_text()}", file=sys.stderr)
             return 0
         except VouchDesktopError as exc:  # no control channel on this platform: the app still works
             log.warning("%s", exc.message)
-        controller.s.tray.show()
-        await controller.start()
+        self.tray.show()
+        await self.controller.start()
         for problem in self.problems:
             log.warning("%s", problem.user_text())
-            await controller.s.notifier.show("Vouch Desktop", problem.user_text())
+            await self.controller.notifier.show("Vouch Desktop", problem.user_text())
         self.ready.set()
         print(READY_LINE, flush=True)
         log.info("ready (version %s)", __version__)
@@ -115,5 +149,6 @@ class VouchDesktop:
         await self._quit.wait()
         log.info("quitting")
         await self.ipc.close()
-        await controller.shutdown()
+        await self.controller.shutdown()
+        atexit.unregister(self.processes.kill_all_now)
         return 0

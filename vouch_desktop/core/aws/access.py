@@ -22,7 +22,7 @@ class CallerIdentity:
 
 
 async def check_access(aws: AwsSessions, profile: str, region: str) -> CallerIdentity:
-    """Raises ProfileMissing / NotLoggedIn / AccessDenied / AwsError with advice."""
+    """Raises ProfileMissing / VouchNotLoggedIn / AccessDenied / AwsError with advice."""
 
     def call() -> CallerIdentity:
         reply = aws.client("sts", profile, region).get_caller_identity()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vouch_desktop.core.aws.discovery import RegionFailure, across_regions
+from vouch_desktop.core.aws.discovery import Progress, RegionFailure, across_regions, pages
 from vouch_desktop.core.aws.sessions import AwsSessions
 
 DEFAULT_PORTS = {
@@ -60,13 +60,11 @@ class DatabaseDiscovery:
     def __init__(self, aws: AwsSessions) -> None:
         self.aws = aws
 
-    def _region(self, profile: str, region: str) -> list[DatabaseEndpoint]:
-        rds = self.aws.client("rds", profile, region)
-        instances = [d for page in rds.get_paginator("describe_db_instances").paginate()
-                     for d in page.get("DBInstances", [])]
-        clusters = [c for page in rds.get_paginator("describe_db_clusters").paginate()
-                    for c in page.get("DBClusters", [])]
+    def _region(self, profile: str, region: str, progress: Progress) -> list[DatabaseEndpoint]:
+        rds = self.aws.client("rds", profile, region, quick=True)
+        instances = pages(rds.get_paginator("describe_db_instances"), "DBInstances", progress)
+        clusters = pages(rds.get_paginator("describe_db_clusters"), "DBClusters", progress)
         return endpoints_from(region, instances, clusters)
 
     async def discover(self, profile: str, regions: list[str]) -> tuple[list[DatabaseEndpoint], list[RegionFailure]]:
-        return await across_regions(profile, regions, lambda r: self._region(profile, r), "databases")
+        return await across_regions(profile, regions, lambda r, p: self._region(profile, r, p), "databases")

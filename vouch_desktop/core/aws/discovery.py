@@ -1,17 +1,19 @@
 """Instance discovery: SSM-managed instances joined with their EC2 data, across regions.
 
-Regions are queried in parallel (threads: botocore is blocking), every call paginated. A region that
-fails (access denied, unreachable) is reported beside the others' results instead of spoiling them.
+Regions are queried in parallel (threads: botocore is blocking), every call paginated. Each region is
+reported as soon as it is done; one that fails (access denied, unreachable) or says nothing for 10 s
+is reported beside the others' results instead of spoiling or holding them up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from vouch_desktop.core.aws.sessions import AwsSessions, translate
 
@@ -121,42 +123,82 @@ def join_region(region: str, information: list[dict], reservations: list[dict]) 
     return sorted(found.values(), key=lambda i: (not i.connectable, i.name.lower() or "~", i.instance_id))
 
 
-async def across_regions(profile: str, regions: list[str], work: Callable[[str], list[T]], what: str,
-                         on_region_done: Callable[[str, int], None] | None = None) -> tuple[list[T], list[RegionFailure]]:
-    """Runs blocking ``work(region)`` for every region at once; a failing region is reported, not fatal."""
+SILENCE_LIMIT = 10.0  # a region that sends nothing for this long is reported, and the others are not held up
+
+Progress = Callable[[], None]
+RegionDone = Callable[[str, list[T], "RegionFailure | None"], None]
+
+
+async def across_regions(profile: str, regions: list[str], work: Callable[[str, Progress], list[T]], what: str,
+                         on_region: RegionDone[T] | None = None,
+                         silence_limit: float = SILENCE_LIMIT) -> tuple[list[T], list[RegionFailure]]:
+    """Runs blocking ``work(region, progress)`` for every region at once. Each region is reported to
+    ``on_region`` as soon as it is done, so a window can show it while others load; one that fails is
+    reported, not fatal, and one that sends nothing for ``silence_limit`` s (``work`` calls ``progress``
+    for every page it receives) is reported as not answering: its thread runs on to its clients' own
+    time-outs (see ``AwsSessions.client(quick=True)``) and its late answer is dropped."""
 
     async def one(region: str) -> list[T] | RegionFailure:
+        heard = [time.monotonic()]  # set by the worker thread: a float store is atomic
+
+        def progress() -> None:
+            heard[0] = time.monotonic()
+
+        job = asyncio.ensure_future(asyncio.to_thread(work, region, progress))
+        found: list[T] = []
+        failure: RegionFailure | None = None
         try:
-            found = await asyncio.to_thread(work, region)
+            while not job.done():
+                quiet = time.monotonic() - heard[0]
+                if quiet >= silence_limit:
+                    job.cancel()
+                    failure = RegionFailure(
+                        region, f"AWS did not answer within {silence_limit:g} s (listing {what} in {region}).",
+                        "The region may be out of reach from this network (a firewall or proxy), or AWS is slow "
+                        "there. The other regions are shown; try Refresh later.")
+                    break
+                await asyncio.wait({job}, timeout=silence_limit - quiet)
+            else:
+                found = job.result()
         except Exception as exc:
             error = translate(exc, profile=profile, action=f"listing {what} in {region}")
-            return RegionFailure(region, error.message, error.advice)
-        if on_region_done is not None:
-            on_region_done(region, len(found))
-        return found
+            failure = RegionFailure(region, error.message, error.advice)
+        if on_region is not None:
+            on_region(region, found, failure)
+        return failure or found
 
     results = await asyncio.gather(*(one(r) for r in regions))
     return ([item for r in results if isinstance(r, list) for item in r],
             [r for r in results if isinstance(r, RegionFailure)])
 
 
+def pages(paginator: Any, key: str, progress: Progress, **arguments: Any) -> list[dict]:
+    """Every item of a paginated call, telling ``progress`` of each page as it arrives."""
+    items = []
+    for page in paginator.paginate(**arguments):
+        progress()
+        items += page.get(key, [])
+    return items
+
+
 class InstanceDiscovery:
     def __init__(self, aws: AwsSessions) -> None:
         self.aws = aws
 
-    def _region(self, profile: str, region: str) -> list[DiscoveredInstance]:
-        ssm = self.aws.client("ssm", profile, region)
-        ec2 = self.aws.client("ec2", profile, region)
-        information = [i for page in ssm.get_paginator("describe_instance_information").paginate()
-                       for i in page.get("InstanceInformationList", [])]
-        pages = ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 200})
-        reservations = [slim(reservation) for page in pages for reservation in page.get("Reservations", [])]
+    def _region(self, profile: str, region: str, progress: Progress = lambda: None) -> list[DiscoveredInstance]:
+        ssm = self.aws.client("ssm", profile, region, quick=True)
+        ec2 = self.aws.client("ec2", profile, region, quick=True)
+        information = pages(ssm.get_paginator("describe_instance_information"), "InstanceInformationList", progress)
+        reservations = [slim(reservation) for reservation in
+                        pages(ec2.get_paginator("describe_instances"), "Reservations", progress,
+                              PaginationConfig={"PageSize": 200})]
         return join_region(region, information, reservations)
 
     async def discover(self, profile: str, regions: list[str],
-                       on_region_done: Callable[[str, int], None] | None = None) -> DiscoveryResult:
-        instances, failures = await across_regions(profile, regions, lambda r: self._region(profile, r), "instances",
-                                                   on_region_done)
+                       on_region: RegionDone[DiscoveredInstance] | None = None) -> DiscoveryResult:
+        """Every region's instances; ``on_region(region, instances, failure)`` hears of each region as it is done."""
+        instances, failures = await across_regions(profile, regions, lambda r, p: self._region(profile, r, p),
+                                                   "instances", on_region)
         return DiscoveryResult(profile, list(regions), instances, failures, datetime.now(UTC))
 
     async def resolve(self, profile: str, region: str, tag_filter: str) -> list[DiscoveredInstance]:

@@ -12,6 +12,7 @@ service models it loads are half the app's memory, which an idle tray icon does 
 from __future__ import annotations
 
 import threading
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
@@ -29,42 +30,16 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from vouch_desktop.core.aws.credentials import use_vouch_aware_credential_process
+from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing, TargetNotConnected
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 if TYPE_CHECKING:
     import botocore.session
 
 ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
                        "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
-
-
-class AwsError(VouchDesktopError):
-    """An AWS call failed; ``code`` is the AWS error code when there is one."""
-
-    def __init__(self, message: str, *, advice: str = "", code: str = "", detail: str = "") -> None:
-        super().__init__(message, advice=advice, detail=detail)
-        self.code = code
-
-
-class ProfileMissing(AwsError):
-    pass
-
-
-class NotLoggedIn(AwsError):
-    pass
-
-
-class AccessDenied(AwsError):
-    pass
-
-
-class TargetNotConnected(AwsError):
-    pass
-
-
-class AwsUnreachable(AwsError):
-    """The AWS endpoint could not be reached (no network, VPN down, connection refused or cut, time-out):
-    a fault outside AWS and the user's rights, so trying again later can succeed."""
 
 
 def available_profiles() -> list[str]:
@@ -82,21 +57,16 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
     if isinstance(exc, ProfileNotFound):
         return ProfileMissing(
             f"The AWS profile '{profile}' does not exist{where}.",
-            advice="Run 'vouch setup aws' to create it, or choose another profile in Settings.",
+            advice=f"{SETUP_AWS_HINT} Or choose another profile in Settings.",
             code="ProfileNotFound")
-    if isinstance(exc, CredentialRetrievalError):
-        text = str(exc)
-        if "not logged in" in text.lower() or "vouch login" in text.lower() or "exit code 2" in text.lower():
-            return NotLoggedIn("You are not logged in to Vouch, so AWS has no credentials for you.",
-                               advice="Log in from the tray (YubiKey touch + PIN), then try again.",
-                               code="NotLoggedIn", detail=text)
+    if isinstance(exc, CredentialRetrievalError):  # not a Vouch login missing: that is VouchNotLoggedIn already
         return AwsError(f"Getting AWS credentials for profile '{profile}' failed{where}.",
                         advice="Check that you are logged in to Vouch and that the profile's "
                                "credential_process works ('vouch credential aws').",
-                        code="CredentialRetrievalError", detail=text)
+                        code="CredentialRetrievalError", detail=str(exc))
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return AwsError(f"The AWS profile '{profile}' gives no credentials{where}.",
-                        advice="Run 'vouch setup aws' so that the profile uses Vouch's credential_process.",
+                        advice=f"The profile needs Vouch's credential_process. {SETUP_AWS_HINT}",
                         code="NoCredentials")
     if isinstance(exc, NoRegionError):
         return AwsError("No AWS region is set.", advice="Choose your regions in Settings.", code="NoRegion")
@@ -127,7 +97,32 @@ def translate(exc: BaseException, *, profile: str = "", target: str = "", action
         return AwsError(f"AWS refused the request{where}: {code}: {text}", code=code, detail=text)
     if isinstance(exc, BotoCoreError):
         return AwsError(f"The AWS request failed{where}: {exc}", code=type(exc).__name__)
+    if isinstance(exc, OSError) and _from_credential_process(exc):
+        return _credential_program_failure(exc, profile, where)
     return AwsError(f"Unexpected failure{where}: {exc}", code=type(exc).__name__)
+
+
+def _from_credential_process(exc: OSError) -> bool:
+    """Whether botocore raised ``exc`` starting the profile's credential_process program (it does not
+    catch the OSError that starting a missing or non-executable program raises)."""
+    return any(frame.f_code.co_name == "_retrieve_credentials_using" and "botocore" in frame.f_code.co_filename
+               for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def _credential_program_failure(exc: OSError, profile: str, where: str) -> AwsError:
+    program = str(exc.filename) if exc.filename else "its program"
+    if isinstance(exc, FileNotFoundError):
+        problem = f"the program it names, {program}, does not exist"
+    elif isinstance(exc, PermissionError):
+        problem = f"the program it names, {program}, cannot be run (not executable, or a folder)"
+    else:
+        problem = f"its program {program} could not be started ({exc.strerror or exc})"
+    name = f"'{profile}'" if profile else "(the default)"
+    return AwsError(f"The AWS profile {name} gets its credentials from a credential_process, but {problem}{where}.",
+                    advice=f"Set the profile up again, so that it names where vouch is now: {SETUP_AWS_HINT} Or fix "
+                           "the credential_process line of the profile in your AWS config (~/.aws/config).",
+                    code="CredentialProcessNotFound" if isinstance(exc, FileNotFoundError)
+                    else "CredentialProcessFailed", detail=str(exc))
 
 
 class AwsSessions:
@@ -143,7 +138,7 @@ class AwsSessions:
         self._lock = threading.Lock()
         self._loader: Any = None
         self._sessions: dict[str, botocore.session.Session] = {}
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str, bool], Any] = {}  # (service, profile, region, quick)
 
     @property
     def models_loaded(self) -> bool:
@@ -163,19 +158,40 @@ class AwsSessions:
 
             session = botocore.session.Session(profile=profile or None)
             session.register_component("data_loader", self._loader_locked())
+            use_vouch_aware_credential_process(session)
             self._sessions[profile] = session
         return self._sessions[profile]
 
-    def client(self, service: str, profile: str, region: str) -> Any:
-        key = (service, profile, region)
+    def client(self, service: str, profile: str, region: str, *, quick: bool = False) -> Any:
+        """A shared client. ``quick`` ones (listing instances and databases: many small reads) give up on a
+        silent endpoint within ~15 s instead of ~60 s, so that a region out of reach does not hold a
+        worker thread (and the app's quit, which waits for it) for a minute."""
+        key = (service, profile, region, quick)
         with self._lock:
             if key not in self._clients:
                 from botocore.config import Config
 
-                config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
-                session = self._session_locked(profile)
-                self._clients[key] = session.create_client(service, region_name=region, config=config)
+                if quick:
+                    config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=8)
+                else:
+                    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+                self._clients[key] = self._create_client(self._session_locked(profile), service, region, config)
             return self._clients[key]
+
+    @staticmethod
+    def _create_client(session: botocore.session.Session, service: str, region: str, config: Any) -> Any:
+        return session.create_client(service, region_name=region, config=config)
+
+    def keys_in_use(self, profile: str) -> list[str]:
+        """The AWS keys the profile's session holds now (blocking: a refresh may run its
+        credential_process), so that they can be removed from any text (core.system.redaction)."""
+        with self._lock:
+            session = self._sessions.get(profile)
+        credentials = session.get_credentials() if session is not None else None
+        if credentials is None:
+            return []
+        frozen = credentials.get_frozen_credentials()
+        return [key for key in (frozen.access_key, frozen.secret_key, frozen.token) if key]
 
     def warm_up(self, services: tuple[str, ...] = ("ssm", "ec2", "rds", "sts")) -> None:
         """Parse the service models now (blocking: call it in a thread when the user reaches for the

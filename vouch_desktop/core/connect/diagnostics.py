@@ -11,8 +11,9 @@ from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles, tra
 from vouch_desktop.core.aws.ssm_commands import ToolPaths
 from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.errors import VouchDesktopError
-from vouch_desktop.core.system.processes import run
+from vouch_desktop.core.system.processes import ProcessRegistry, run
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.errors import SETUP_AWS_HINT
 
 PLUGIN_ADVICE = ("Install the Session Manager plugin for the AWS CLI and make sure it is on your PATH "
                  "(or set its path in Settings). Shells and SSH need it; tunnels work without it "
@@ -30,10 +31,11 @@ class CheckResult:
 
 class Diagnostics:
     def __init__(self, vouch: VouchClient, aws: AwsSessions, tools: Callable[[], ToolPaths], profile: str,
-                 region: str, ssh: SshConfigEditor | None = None) -> None:
+                 region: str, ssh: SshConfigEditor | None = None, *, processes: ProcessRegistry | None = None) -> None:
         self.vouch, self.aws, self.tools = vouch, aws, tools
         self.profile, self.region = profile, region
         self.ssh = ssh
+        self.processes = processes if processes is not None else vouch.processes  # the app's: stopped at quit
 
     async def vouch_cli(self) -> CheckResult:
         try:
@@ -49,7 +51,7 @@ class Diagnostics:
         profiles = await asyncio.to_thread(available_profiles)
         if self.profile not in profiles:
             return CheckResult("AWS profile", False, f"The AWS profile '{self.profile}' does not exist.",
-                               "Run 'vouch setup aws' to create it, or choose another profile in Settings.")
+                               f"{SETUP_AWS_HINT} Or choose another profile in Settings.")
         return CheckResult("AWS profile", True, f"Profile '{self.profile}' found.")
 
     async def aws_access(self) -> CheckResult:
@@ -70,7 +72,7 @@ class Diagnostics:
         if not plugin:
             return CheckResult("Session Manager plugin", False, "SessionManagerPlugin is not found.", PLUGIN_ADVICE)
         try:
-            result = await run([plugin, "--version"], timeout=10)
+            result = await run([plugin, "--version"], timeout=10, registry=self.processes)
         except VouchDesktopError as exc:
             return CheckResult("Session Manager plugin", False, exc.message, PLUGIN_ADVICE)
         version = result.stdout.strip() or "unknown version"

@@ -1,106 +1,421 @@
 """SSH over SSM: does ~/.ssh/config route i-*/mi-* hosts through Session Manager, and adding the block.
 
-The user's file is kept byte for byte: the block is appended between marker comments, after a
-timestamped backup, with an atomic write; it is never added twice.
+The user's file is kept byte for byte (its line endings, bytes that are not UTF-8): the block is
+added between marker comments, after a backup that never overwrites an earlier one, with an atomic
+write through a symbolic link (the link stays, the file it points to is replaced). It is never added
+twice: an existing block of ours is replaced, wherever it is.
+
+ssh uses the first value it finds for an option, so a ``Host`` block that matches i-* hosts and sets
+a ProxyCommand (or ProxyJump) earlier in the file wins over ours; so may a ``Match`` block (not
+evaluated here) or an ``Include`` (not followed). When one of those comes before the place ours
+would go, the status warns, and ours is put at the top of the file, followed by ``Host *`` so that
+everything after it applies to every host as before (lines before the first Host are an implicit
+``Host *``).
+
+A file ssh cannot read (unbalanced quotes) is reported in the status and left alone; a file that is
+read-only (no write bit for its owner) is refused with a message, never written.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import glob
+import os
 import re
 import shlex
-import shutil
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from vouch_desktop.core.errors import ValidationError
-from vouch_desktop.core.storage.atomic import atomic_write_text
+from vouch_desktop.core.errors import ValidationError, VouchDesktopError
+from vouch_desktop.core.storage.atomic import atomic_write_bytes
+from vouch_desktop.core.storage.files import keep_copy, read_bytes, reason, shorten
 
 BEGIN = "# >>> Added by Vouch Desktop: SSH over AWS Systems Manager >>>"
 END = "# <<< Added by Vouch Desktop <<<"
+RESET_COMMENT = "# (Host * below: what follows applies to every host, as it did before this block)"
 SAMPLE_TARGETS = ("i-0123456789abcdef0", "mi-0123456789abcdef0")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
-_KEYWORD_RE = re.compile(r"^\s*(\w+)\s*(?:=\s*|\s+)(.*?)\s*$")
+MAX_BYTES = 16 * 1024 * 1024
+ROUTING_KEYWORDS = ("proxycommand", "proxyjump")
+
+
+class SshConfigError(VouchDesktopError):
+    """~/.ssh/config was not changed (it cannot be read, is read-only, or ssh cannot parse it)."""
 
 
 @dataclass(frozen=True)
 class SshConfigStatus:
     routed: bool  # i-* and mi-* hosts go through `ssm start-session`
-    ours: bool  # through the block this app added
+    ours: bool  # the file holds the block this app adds
     includes: list[str] = field(default_factory=list)  # Include lines we did not follow
+    shadows: list[str] = field(default_factory=list)  # lines before ours that ssh may use instead of it
+    unreadable: str = ""  # why ssh (or we) cannot read the file; nothing else is known then
 
     @property
     def text(self) -> str:
+        if self.unreadable:
+            return f"~/.ssh/config cannot be used: {self.unreadable}."
         if self.routed:
             return "SSH over SSM is set up in ~/.ssh/config."
+        if self.ours and self.shadows:
+            return ("~/.ssh/config has the Vouch Desktop block, but ssh may use earlier lines instead: "
+                    f"{'; '.join(self.shadows[:3])}. Setting it up again moves the block to the top.")
         extra = " (it has Include lines: the setting may live in an included file)" if self.includes else ""
         return f"~/.ssh/config does not route i-* / mi-* hosts through SSM{extra}."
 
+    @property
+    def warning(self) -> str:
+        """What the set-up should tell the user before it changes the file ("" when nothing)."""
+        if not self.shadows:
+            return ""
+        return ("ssh may use these lines for i-* / mi-* hosts instead of ours: " + "; ".join(self.shadows[:3]) +
+                ". The block goes at the top of the file so that ssh uses it; those lines stay as they are.")
+
+
+def block_lines(profile: str, *, reset: bool) -> list[str]:
+    if not PROFILE_RE.match(profile):
+        raise ValidationError("aws_profile",
+                              f"'{shorten(profile)}' cannot be used in ~/.ssh/config: use letters, digits, . _ -.")
+    lines = [BEGIN, "Host i-* mi-*",
+             "    ProxyCommand aws ssm start-session --target %h --document-name AWS-StartSSHSession "
+             f"--parameters portNumber=%p --profile {profile}"]
+    if reset:
+        lines += [RESET_COMMENT, "Host *"]
+    return [*lines, END]
+
 
 def block(profile: str) -> str:
-    if not PROFILE_RE.match(profile):
-        raise ValidationError("aws_profile", f"'{profile}' cannot be used in ~/.ssh/config: use letters, digits, . _ -.")
-    return (f"{BEGIN}\nHost i-* mi-*\n"
-            f"    ProxyCommand aws ssm start-session --target %h --document-name AWS-StartSSHSession "
-            f"--parameters portNumber=%p --profile {profile}\n"
-            f"{END}\n")
+    return "\n".join(block_lines(profile, reset=True)) + "\n"
+
+
+# -- reading the file as ssh does (readconf.c): keyword [=] arguments, '#' comments, quotes --
+
+_KEYWORD_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+|$)(.*?)\s*$")
+
+
+def argv_split(text: str) -> list[str]:
+    """Words as ssh splits a config line (misc.c argv_split): blanks separate them, ' and " quote, a
+    backslash escapes a quote, a backslash or (unquoted) a space, and a '#' starting a word starts a
+    comment. Raises ValueError for a quote left open, as ssh refuses the file for it."""
+    words: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in " \t":
+            i += 1
+            continue
+        if text[i] == "#":
+            break
+        word: list[str] = []
+        quote = ""
+        while i < n:
+            c = text[i]
+            if c == "\\" and i + 1 < n and (text[i + 1] in "'\"\\" or (not quote and text[i + 1] == " ")):
+                word.append(text[i + 1])
+                i += 2
+                continue
+            if not quote and c in " \t":
+                break
+            if not quote and c in "'\"":
+                quote = c
+            elif quote and c == quote:
+                quote = ""
+            else:
+                word.append(c)
+            i += 1
+        if quote:
+            raise ValueError("invalid quotes")
+        words.append("".join(word))
+    return words
+
+
+@dataclass(frozen=True)
+class Line:
+    index: int  # position in the list of lines (0-based); line numbers for people are index + 1
+    keyword: str  # lower case; "" for a blank or comment line
+    value: str
+    text: str  # without its line ending
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, as in the file."""
+    return text.splitlines(keepends=True)
+
+
+def parse(text: str) -> tuple[list[Line], str]:
+    """The lines, and why ssh would refuse the file ("" when it would not)."""
+    lines: list[Line] = []
+    problem = ""
+    for index, raw in enumerate(split_lines(text)):
+        body = raw.rstrip("\r\n")
+        stripped = body.strip()
+        match = _KEYWORD_RE.match(body) if stripped and not stripped.startswith("#") else None
+        if match is None:
+            lines.append(Line(index, "", "", body))
+            continue
+        keyword, value = match.group(1).lower(), match.group(2)
+        if not problem:
+            try:
+                argv_split(body)
+            except ValueError:
+                problem = f"line {index + 1} has unbalanced quotes"
+        lines.append(Line(index, keyword, value, body))
+    return lines, problem
+
+
+def _pattern_re(pattern: str) -> re.Pattern[str]:
+    """An ssh host pattern (only * and ? are special) as a regular expression."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z",
+                      re.DOTALL)
+
+
+def host_matches(patterns: list[str], host: str) -> bool:
+    """ssh's Host matching: a negated pattern that matches excludes the host, else any pattern includes it."""
+    if any(p.startswith("!") and _pattern_re(p[1:]).match(host) for p in patterns):
+        return False
+    return any(not p.startswith("!") and _pattern_re(p).match(host) for p in patterns)
+
+
+def _words(value: str) -> list[str]:
+    try:
+        return argv_split(value)
+    except ValueError:
+        return value.split()
+
+
+def _is_ssm(value: str) -> bool:
+    return "ssm start-session" in value or "AWS-StartSSHSession" in value
+
+
+@dataclass(frozen=True)
+class _Block:
+    begin: int  # index of the BEGIN marker
+    end: int  # index of the END marker
+
+
+def _our_blocks(lines: list[Line]) -> tuple[list[_Block], str]:
+    blocks: list[_Block] = []
+    start: int | None = None
+    for line in lines:
+        stripped = line.text.strip()
+        if stripped == BEGIN:
+            if start is not None:
+                return blocks, f"line {line.index + 1}: a second start marker of the Vouch Desktop block before its end"
+            start = line.index
+        elif stripped == END and start is not None:
+            blocks.append(_Block(start, line.index))
+            start = None
+    if start is not None:
+        return blocks, f"line {start + 1}: the Vouch Desktop block has lost its end marker"
+    return blocks, ""
+
+
+@dataclass
+class _Analysis:
+    """For each sample target, whether the first routing option ssh would use for it goes through SSM
+    (None: none found); the lines that may be used instead of a block placed after them ("line N: …"
+    texts); and the Include lines."""
+
+    routed: dict[str, bool | None] = field(default_factory=lambda: {t: None for t in SAMPLE_TARGETS})
+    shadows: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+
+
+MAX_INCLUDE_DEPTH = 16  # as ssh (readconf.c READCONF_MAX_DEPTH)
+
+
+def _included_files(value: str) -> list[Path]:
+    """The files an Include line names, as ssh finds them: ~ expanded, relative to ~/.ssh, globs sorted."""
+    paths: list[Path] = []
+    for word in _words(value):
+        pattern = os.path.expanduser(word)
+        if not os.path.isabs(pattern):
+            pattern = os.path.join(os.path.expanduser("~/.ssh"), pattern)
+        paths += [Path(p) for p in sorted(glob.glob(pattern))]
+    return paths
+
+
+def _analyse(lines: list[Line], stop: int | None = None, *, strict: bool = False, where: str = "line",
+             depth: int = 0, context: list[str] | None = None, context_line: str = "",
+             result: _Analysis | None = None) -> _Analysis:
+    """Walk the lines (up to index ``stop``) as ssh does for the sample targets, following Include.
+    ``strict``: any routing option that decides a target shadows a later block, even one through SSM
+    (when our block is written, it is ours that ssh must use)."""
+    result = result if result is not None else _Analysis()
+    context = ["*"] if context is None and depth == 0 else context  # the Host patterns; None inside a Match
+    for line in lines:
+        if stop is not None and line.index >= stop:
+            break
+        keyword, label = line.keyword, f"{where} {line.index + 1}: {shorten(line.text.strip(), 60)}"
+        if keyword == "host":
+            context, context_line = _words(line.value), line.text.strip()
+        elif keyword == "match":
+            context, context_line = None, line.text.strip()
+        elif keyword == "include":
+            result.includes.append(line.value)
+            if context is not None and not any(host_matches(context, t) for t in SAMPLE_TARGETS):
+                continue
+            if depth + 1 >= MAX_INCLUDE_DEPTH:
+                result.shadows.append(f"{label} (included too deeply to follow)")
+                continue
+            for path in _included_files(line.value):
+                try:
+                    text = read_bytes(path, MAX_BYTES).decode("utf-8", errors="surrogateescape")
+                except OSError:
+                    continue  # ssh skips what it cannot read too
+                # an included file starts in the including block, and that block applies again after it
+                _analyse(parse(text)[0], strict=strict, where=f"{path}, line", depth=depth + 1, context=context,
+                         context_line=context_line, result=result)
+        elif keyword in ROUTING_KEYWORDS:
+            routed = result.routed
+            if context is None:  # a Match block: we cannot tell whom it applies to
+                result.shadows.append(f"{label} (in '{shorten(context_line, 40)}')")
+                for target in SAMPLE_TARGETS:
+                    if routed[target] is None:
+                        routed[target] = False  # it may decide: not known to be ours
+                continue
+            hit = False
+            for target in SAMPLE_TARGETS:
+                if routed[target] is None and host_matches(context, target):
+                    routed[target] = keyword == "proxycommand" and _is_ssm(line.value)
+                    hit = hit or strict or not routed[target]
+            if hit:
+                result.shadows.append(f"{label} (in '{shorten(context_line or 'the top of the file', 40)}')")
+    return result
+
+
+def _line_ending(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
 
 
 class SshConfigEditor:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else Path.home() / ".ssh" / "config"
 
-    def _text(self) -> str:
+    def _read(self) -> tuple[bytes, str]:
+        """The file's bytes and its text (bytes that are not UTF-8 kept as they are); raises OSError."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            data = read_bytes(self.path, MAX_BYTES)
         except FileNotFoundError:
-            return ""
+            return b"", ""
+        return data, data.decode("utf-8", errors="surrogateescape")
 
     def status(self) -> SshConfigStatus:
-        text = self._text()
-        patterns: list[str] | None = []  # None inside a Match block: we cannot evaluate it
-        routed = {t: False for t in SAMPLE_TARGETS}
-        decided: set[str] = set()
-        includes: list[str] = []
-        for line in text.splitlines():
-            match = _KEYWORD_RE.match(line)
-            if not match or line.lstrip().startswith("#"):
-                continue
-            keyword, value = match.group(1).lower(), match.group(2)
-            if keyword == "host":
-                patterns = shlex.split(value, comments=True) if value else []
-            elif keyword == "match":
-                patterns = None
-            elif keyword == "include":
-                includes.append(value)
-            elif keyword == "proxycommand" and patterns is not None:
-                for target in SAMPLE_TARGETS:
-                    # ssh uses the first value it finds for a host; negated patterns exclude it
-                    if target in decided or any(p.startswith("!") and fnmatch.fnmatchcase(target, p[1:]) for p in patterns):
-                        continue
-                    if any(fnmatch.fnmatchcase(target, p) for p in patterns if not p.startswith("!")):
-                        decided.add(target)
-                        routed[target] = "ssm start-session" in value or "AWS-StartSSHSession" in value
-        return SshConfigStatus(all(routed.values()), BEGIN in text, includes)
+        """Never raises: a file that cannot be read says why in ``unreadable``."""
+        try:
+            _, text = self._read()
+        except OSError as exc:
+            return SshConfigStatus(False, False, unreadable=f"it cannot be read ({reason(exc)})")
+        lines, problem = parse(text)
+        blocks, marker_problem = _our_blocks(lines)
+        if problem or marker_problem:
+            return SshConfigStatus(False, bool(blocks), unreadable=problem or marker_problem)
+        whole = _analyse(lines)
+        routed = all(whole.routed.values())
+        # what would be used instead of our block: the lines before it, or before the end of the file
+        before = _analyse(lines, blocks[0].begin) if blocks else whole
+        return SshConfigStatus(routed, bool(blocks), whole.includes, [] if routed else before.shadows)
 
     def add_block(self, profile: str) -> Path | None:
-        """Append the block (backup first); returns the backup path, or None when nothing was needed."""
-        addition = block(profile)
-        if self.status().routed:
+        """Add (or move, or update) our block, backup first; returns the backup path (the file's own path
+        when there was no file), or None when nothing was needed. Raises ``SshConfigError`` (nothing
+        changed) or ``ValidationError`` (a profile name ssh_config cannot hold)."""
+        block_lines(profile, reset=False)  # refuse a bad profile name before anything else
+        where = str(self.path)
+        try:
+            data, text = self._read()
+            mode = stat.S_IMODE(self.path.stat().st_mode) if data or self.path.exists() else 0o600
+        except OSError as exc:
+            raise SshConfigError(f"{where} cannot be read ({reason(exc)}); nothing was changed.") from exc
+        if self.path.exists() and not mode & stat.S_IWUSR:
+            raise SshConfigError(f"{where} is read-only (mode {mode:o}); Vouch Desktop leaves it as it is.",
+                                 advice="Make it writable (chmod u+w) and try again, or add these lines to it "
+                                        "yourself:\n" + block(profile))
+        lines, problem = parse(text)
+        blocks, marker_problem = _our_blocks(lines)
+        if problem or marker_problem:
+            raise SshConfigError(f"ssh cannot use {where} as it is ({problem or marker_problem}); nothing was changed.",
+                                 advice="Fix that line (ssh -G shows what ssh makes of the file), then try again.")
+        status = self.status()
+        if status.routed and len(blocks) <= 1 and not (blocks and self._block_profile(lines, blocks[0]) != profile):
             return None
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        text = self._text()
+        ending = _line_ending(text)
+        body = self._without(lines, split_lines(text), blocks, ending)
+        # the block always ends with Host *: lines added after it later apply to every host, as people expect
+        ours = ending.join(block_lines(profile, reset=True)) + ending
+        if _analyse(parse(body)[0], strict=True).shadows:  # ours must come first: at the top
+            new = ours + body
+        else:
+            separator = "" if not body or body.endswith(ending * 2) else (ending if body.endswith(("\n", "\r")) else
+                                                                          ending * 2)
+            new = body + separator + ours
         backup = None
-        mode = 0o600
-        if self.path.exists():
-            mode = stat.S_IMODE(self.path.stat().st_mode)
-            backup = self.path.with_name(f"config.bak-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
-            shutil.copy2(self.path, backup)
-        separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        atomic_write_text(self.path, text + separator + addition, mode=mode)
+        try:
+            if data:
+                backup = keep_copy(self.path.parent / self.path.name, "bak", data)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            atomic_write_bytes(self.path, new.encode("utf-8", errors="surrogateescape"), mode=mode)
+        except OSError as exc:
+            raise SshConfigError(f"Cannot write {where} ({reason(exc)}); it was not changed.",
+                                 advice="Check that ~/.ssh and the file are writable.") from exc
         return backup or self.path
+
+    @staticmethod
+    def _block_profile(lines: list[Line], found: _Block) -> str:
+        for line in lines[found.begin:found.end]:
+            if line.keyword == "proxycommand":
+                words = line.value.split()
+                if "--profile" in words[:-1]:
+                    return words[words.index("--profile") + 1]
+        return ""
+
+    @staticmethod
+    def _without(lines: list[Line], raw: list[str], blocks: list[_Block], ending: str) -> str:
+        """The text without our blocks (a blank line after one goes with it when one precedes it too).
+
+        Lines right after a block (before the next Host or Match) were under the block's last Host line;
+        when that is not the one they fall under once the block is gone, it is kept for them, so that
+        they apply to the same hosts as before."""
+        dropped: set[int] = set()
+        for found in blocks:
+            dropped.update(range(found.begin, found.end + 1))
+        inserts: dict[int, list[str]] = {}
+        for found in blocks:
+            after = found.end + 1
+            if after < len(lines) and not lines[after].text.strip() and found.begin > 0 \
+                    and not lines[found.begin - 1].text.strip():
+                dropped.add(after)
+            inside = _context(lines, found.end, set())
+            trailing = False
+            for line in lines[after:]:
+                if line.keyword in ("host", "match") or line.text.strip() == BEGIN:
+                    break
+                trailing = trailing or bool(line.keyword)
+            if trailing and inside is not None and _context_key(inside) != _context_key(
+                    _context(lines, found.begin, dropped)):
+                inserts[found.end] = ["# (kept from an earlier Vouch Desktop block: the lines below applied to "
+                                      "these hosts only)", inside.text.strip()]
+        parts: list[str] = []
+        for index, text in enumerate(raw):
+            if index not in dropped:
+                parts.append(text)
+            elif index in inserts:
+                parts += [extra + ending for extra in inserts[index]]
+        return "".join(parts)
+
+
+def _context(lines: list[Line], index: int, skipped: set[int]) -> Line | None:
+    """The Host or Match line in force at line ``index`` (None: the top of the file, an implicit Host *)."""
+    for line in reversed(lines[:index + 1]):
+        if line.index not in skipped and line.keyword in ("host", "match"):
+            return line
+    return None
+
+
+def _context_key(line: Line | None) -> tuple[str, ...]:
+    if line is None:
+        return ("host", "*")
+    return (line.keyword, *_words(line.value)) if line.keyword == "host" else ("match", line.value.strip())
 
 
 def ssh_command_line(instance_id: str, user: str = "") -> str:
@@ -108,4 +423,4 @@ def ssh_command_line(instance_id: str, user: str = "") -> str:
     return shlex.join(["ssh", f"{user}@{instance_id}" if user else instance_id])
 
 
-__all__ = ["BEGIN", "END", "SshConfigEditor", "SshConfigStatus", "block", "ssh_command_line"]
+__all__ = ["BEGIN", "END", "SshConfigEditor", "SshConfigError", "SshConfigStatus", "block", "ssh_command_line"]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 from vouch_desktop.core.errors import ValidationError, ValidationErrors
+from vouch_desktop.core.storage.files import quote
 from vouch_desktop.core.storage.store import JsonDocumentStore, StoreProblem
+from vouch_desktop.core.storage.typed import read_fields
 from vouch_desktop.core.storage.validation import check_aws_profile, check_region, collect
 from vouch_desktop.core.system.paths import AppPaths
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 
 SCHEMA_VERSION = 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-TUNNEL_BACKENDS = ("auto", "plugin", "builtin")  # see core.tunnels.carriers
+TUNNEL_BACKENDS = tuple(backend.value for backend in TunnelBackend)
 
 
 @dataclass
@@ -27,13 +33,14 @@ class Settings:
     plugin_path: str = ""  # empty: find session-manager-plugin on PATH
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
-    tunnel_backend: str = "auto"  # the plugin when installed, else the built-in data channel
+    tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in channel
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:
             if isinstance(self.notify_lead_minutes, bool) or not isinstance(self.notify_lead_minutes, int) \
                     or not 1 <= self.notify_lead_minutes <= 240:
-                raise ValidationError("notify_lead_minutes", "Notification lead time must be between 1 and 240 minutes.")
+                raise ValidationError("notify_lead_minutes",
+                                      "Notification lead time must be between 1 and 240 minutes.")
 
         def regions() -> None:
             if not self.regions:
@@ -54,15 +61,17 @@ class Settings:
             if self.tunnel_backend not in TUNNEL_BACKENDS:
                 raise ValidationError("tunnel_backend", f"Tunnel backend must be one of {', '.join(TUNNEL_BACKENDS)}.")
 
-        return collect(lead, regions, profile, level, backend)
+        def program(name: str) -> Callable[[], None]:
+            def check() -> None:
+                value = getattr(self, name)
+                if not value.isprintable():
+                    raise ValidationError(name, f"The path {quote(value)} has control characters in it.")
+            return check
 
-    def to_dict(self) -> dict:
+        return collect(lead, regions, profile, level, backend, program("vouch_path"), program("plugin_path"))
+
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Settings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def _from_v0(document: dict) -> dict:
@@ -81,22 +90,37 @@ LoadedSettings = tuple[Settings, list[StoreProblem]]
 class SettingsStore:
     def __init__(self, paths: AppPaths) -> None:
         self._store = JsonDocumentStore(paths.settings_file, "settings", SCHEMA_VERSION, {0: _from_v0})
+        self._extra: dict[str, object] = {}  # keys this version does not know (a newer one's): written back
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
 
     def load(self) -> LoadedSettings:
+        """The settings, and what was wrong with the file. Never raises: what cannot be used is
+        replaced by its default, field by field, and the file kept as it was (``StoreProblem``)."""
         result = self._store.load()
+        self._extra = {}
         if result.data is None:
             return Settings(), result.problems
-        settings = Settings.from_dict(result.data)
+        # types first: validation calls .strip() on names and walks the list of regions
+        values, issues, unknown = read_fields(Settings, result.data)
+        self._extra = {key: result.data[key] for key in unknown}
+        settings = Settings(**values)  # type: ignore[arg-type]  # read_fields checked each value's type
+        reset = [issue.message for issue in issues]
+        defaults = Settings()
+        for error in settings.validate():  # hand-edited into nonsense: keep what is valid, report the rest
+            setattr(settings, error.field, getattr(defaults, error.field))
+            reset.append(error.message)
         problems = list(result.problems)
-        if settings.validate():  # hand-edited into nonsense: keep what is valid, report the rest
-            defaults = Settings()
-            for error in settings.validate():
-                setattr(settings, error.field, getattr(defaults, error.field))
-                problems.append(StoreProblem(self._store.path, f"Setting ignored: {error.message}"))
+        if reset:
+            problems.append(self._store.keep_partial(
+                f"Some settings in {self.path} could not be used; their defaults are in use:", reset))
         return settings, problems
 
     def save(self, settings: Settings) -> None:
+        """Raises ``ValidationErrors`` (nothing saved) or ``StoreError`` (the file could not be written)."""
         errors = settings.validate()
         if errors:
             raise ValidationErrors(errors)
-        self._store.save(settings.to_dict())
+        self._store.save({**self._extra, **settings.to_dict()})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from vouch_desktop.core.errors import ValidationError
+from vouch_desktop.core.storage.files import shorten
 
 INSTANCE_ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}\Z")
 TAG_FILTER_RE = re.compile(r"^[^=\s][^=]{0,127}=[^=]{1,256}\Z")
@@ -26,7 +28,7 @@ def check_region(field: str, region: str) -> None:
     # botocore's list can lag behind AWS: a well-formed name of a region it does not know yet is accepted;
     # the form is checked first, so loading settings at start-up does not import botocore
     if not REGION_RE.match(region) and region not in known_regions():
-        raise ValidationError(field, f"'{region}' is not an AWS region (for example: eu-west-1).")
+        raise ValidationError(field, f"'{shorten(region)}' is not an AWS region (for example: eu-west-1).")
 
 
 def check_name(field: str, name: str, what: str) -> None:
@@ -45,8 +47,8 @@ def check_aws_profile(field: str, name: str, *, optional: bool = False) -> None:
     # botocore reads `[profile NAME]` without spaces; and it follows `--profile` on the command lines
     # we build, so it must not look like an option
     if not 0 < len(name) <= 128 or name.startswith("-") or not name.isprintable() or any(c.isspace() for c in name):
-        raise ValidationError(field, f"'{name}' is not an AWS profile name: up to 128 characters, without spaces "
-                                     "or control characters, not starting with '-'.")
+        raise ValidationError(field, f"'{shorten(name)}' is not an AWS profile name: up to 128 characters, "
+                                     "without spaces or control characters, not starting with '-'.")
 
 
 def is_tag_filter(target: str) -> bool:
@@ -58,9 +60,11 @@ def check_target(field: str, target: str) -> None:
         raise ValidationError(field, "Give an instance id (i-0123456789abcdef0) or a tag filter (Name=web-*).")
     if is_tag_filter(target):
         if not TAG_FILTER_RE.match(target):
-            raise ValidationError(field, f"'{target}' is not a tag filter: write Key=pattern, for example Name=web-*.")
+            raise ValidationError(field, f"'{shorten(target)}' is not a tag filter: write Key=pattern, "
+                                         "for example Name=web-*.")
     elif not INSTANCE_ID_RE.match(target):
-        raise ValidationError(field, f"'{target}' is not an instance id: they look like i-0123456789abcdef0 or mi-0123456789abcdef0.")
+        raise ValidationError(field, f"'{shorten(target)}' is not an instance id: they look like "
+                                     "i-0123456789abcdef0 or mi-0123456789abcdef0.")
 
 
 def check_port(field: str, port: object, *, allow_zero: bool = False) -> int:
@@ -75,7 +79,7 @@ def check_host(field: str, host: str) -> None:
     if not host:
         raise ValidationError(field, "Give the remote host, for example mydb.cluster-abc.eu-west-1.rds.amazonaws.com.")
     if not host.isprintable() or any(c.isspace() for c in host):  # an IPv6 scope (%…) takes any text
-        raise ValidationError(field, f"{host!r} is not a valid host name or IP address.")
+        raise ValidationError(field, f"{shorten(repr(host))} is not a valid host name or IP address.")
     try:
         ipaddress.ip_address(host)
         return
@@ -83,12 +87,12 @@ def check_host(field: str, host: str) -> None:
         pass
     labels = host.rstrip(".").split(".")
     if len(host) > 253 or not all(HOST_LABEL_RE.match(label) for label in labels):
-        raise ValidationError(field, f"'{host}' is not a valid host name or IP address.")
+        raise ValidationError(field, f"'{shorten(host)}' is not a valid host name or IP address.")
 
 
-def collect(*checks) -> list[ValidationError]:
+def collect(*checks: Callable[[], object]) -> list[ValidationError]:
     """Run every check (a zero-argument callable) and gather the failures, so all are shown at once."""
-    errors = []
+    errors: list[ValidationError] = []
     for check in checks:
         try:
             check()

@@ -3,29 +3,41 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.system.ipc_protocol import (
+    MAX_REPLY_BYTES,
+    BadMessage,
+    ControlError,
+    Failure,
+    Ping,
+    Reply,
+    Request,
+    decode_reply,
+    encode_request,
+    error_for,
+)
 
-PROTOCOL = 1
+R = TypeVar("R", bound=Reply)
 
 
-class NotRunning(VouchDesktopError):
+class NotRunning(ControlError):
     pass
 
 
-class IpcTimeout(VouchDesktopError):
+class IpcTimeout(ControlError):
     pass
 
 
-def send_request(path: Path, command: str, args: dict | None = None, timeout: float = 10.0) -> dict:
-    """Blocking client (the CLI has no event loop): returns the app's answer."""
+def send_request(path: Path, request: Request[R], timeout: float = 10.0) -> R:
+    """Ask the running app; its typed reply, or the typed error it answered with (UnknownProfile,
+    CommandFailed), NotRunning, IpcTimeout or BadMessage."""
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         raise NotRunning("Talking to the running app is not supported on this platform yet.")
-    request = json.dumps({"protocol": PROTOCOL, "command": command, "args": args or {}}).encode() + b"\n"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         try:
@@ -33,23 +45,38 @@ def send_request(path: Path, command: str, args: dict | None = None, timeout: fl
         except (FileNotFoundError, ConnectionRefusedError):
             raise NotRunning("Vouch Desktop is not running.", advice="Start it with: vouch-desktop &") from None
         try:
-            sock.sendall(request)
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
+            sock.sendall(encode_request(request))
+            reply = _read_line(sock)
         except TimeoutError:
-            raise IpcTimeout(f"Vouch Desktop did not answer '{command}' within {timeout:g} s.") from None
+            raise IpcTimeout(f"Vouch Desktop did not answer '{request.command}' within {timeout:g} s.") from None
+        except OSError as exc:
+            raise NotRunning(f"Vouch Desktop closed the connection ({exc.strerror or exc}).") from None
     try:
-        return json.loads(reply)
-    except ValueError:
-        raise VouchDesktopError("Vouch Desktop gave an answer this command cannot read.") from None
+        answer: Any = decode_reply(reply, type(request).reply_type)
+    except BadMessage as exc:
+        raise BadMessage("Vouch Desktop gave an answer this command cannot read.",
+                         advice="Are the app and this command the same version? Restart the app.",
+                         detail=exc.message) from None
+    if isinstance(answer, Failure):
+        raise error_for(answer)
+    return answer
+
+
+def _read_line(sock: socket.socket) -> bytes:
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+        if len(reply) > MAX_REPLY_BYTES:
+            raise BadMessage("Vouch Desktop gave an answer too long to read.")
+    return reply
 
 
 def is_running(path: Path) -> bool:
     try:
-        return send_request(path, "ping", timeout=2.0).get("ok", False)
+        send_request(path, Ping(), timeout=2.0)
     except VouchDesktopError:
         return False
+    return True

@@ -13,8 +13,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.events import Event
+
+if TYPE_CHECKING:
+    from jeepney import MatchRule
+    from jeepney.io.asyncio import DBusRouter, open_dbus_router
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +54,8 @@ class FreedesktopNotifier:
         self.desktop_entry = desktop_entry
         self.action_invoked: Event[ActionInvoked] = Event()
         self.supports_actions = False
-        self._router_cm = None
-        self._router = None
+        self._router_cm: open_dbus_router | None = None
+        self._router: DBusRouter | None = None
         self._listener: asyncio.Task | None = None
         self._sent: set[int] = set()
 
@@ -60,19 +65,19 @@ class FreedesktopNotifier:
         from jeepney.io.asyncio import Proxy, open_dbus_router
 
         try:
-            self._router_cm = open_dbus_router(bus="SESSION")
-            self._router = await self._router_cm.__aenter__()
-            bus = Proxy(message_bus, self._router)
+            self._router_cm = router_cm = open_dbus_router(bus="SESSION")
+            self._router = router = await router_cm.__aenter__()
+            bus = Proxy(message_bus, router)
             (has_owner,) = await bus.NameHasOwner(BUS_NAME)
             if not has_owner:
                 await self.close()
                 return False
             address = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
-            reply = await self._router.send_and_get_reply(new_method_call(address, "GetCapabilities"))
+            reply = await router.send_and_get_reply(new_method_call(address, "GetCapabilities"))
             self.supports_actions = "actions" in (reply.body[0] if reply.body else [])
             rule = MatchRule(type="signal", interface=INTERFACE, member="ActionInvoked", path=OBJECT_PATH)
             await bus.AddMatch(rule)
-            self._listener = asyncio.ensure_future(self._listen(rule))
+            self._listener = asyncio.ensure_future(self._listen(router, rule))
             return True
         except (OSError, KeyError, EOFError, ValueError, RuntimeError) as exc:
             # no session bus (DBUS_SESSION_BUS_ADDRESS unset), refused, or a broken server
@@ -80,8 +85,8 @@ class FreedesktopNotifier:
             await self.close()
             return False
 
-    async def _listen(self, rule) -> None:
-        with self._router.filter(rule, bufsize=20) as queue:
+    async def _listen(self, router: DBusRouter, rule: MatchRule) -> None:
+        with router.filter(rule, bufsize=20) as queue:
             while True:
                 message = await queue.get()
                 notification_id, action_key = message.body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +51,14 @@ class AppPaths:
         )
 
     def ensure(self) -> AppPaths:
+        """Make the folders that are missing. One that cannot be made (a file where it should be, no
+        permission) is left for the reads and writes in it to report, each naming its file: the app
+        still starts."""
         for path in (self.config_dir, self.data_dir, self.state_dir, self.cache_dir, self.log_dir):
-            path.mkdir(parents=True, exist_ok=True)
-        self.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with contextlib.suppress(OSError):
+                path.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            self.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 
     @property

@@ -2,14 +2,16 @@
 
 Long-lived children (tunnel plugins, vouch login) run in their own process group so that stopping
 one also stops whatever it started: SIGTERM to the group, a grace period, then SIGKILL. Every child
-is awaited, so none is left a zombie, and ``ProcessRegistry.kill_all_now`` is the last resort at
-interpreter exit so none outlives the app.
+is awaited, so none is left a zombie. A registry is made by whoever owns the children (the app's
+composition root, a one-shot command), and that owner calls ``ProcessRegistry.kill_all_now`` as
+the last resort at exit so none outlives it; nothing here is global.
+A long-lived child's output goes to DEVNULL or is drained as it comes into a bounded tail
+(``OutputTail``): never into a pipe nobody reads.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import os
@@ -17,8 +19,12 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vouch_desktop.core.errors import ExternalToolError
+
+if TYPE_CHECKING:
+    import psutil
 
 log = logging.getLogger(__name__)
 WINDOWS = sys.platform == "win32"
@@ -45,7 +51,7 @@ def _die_with_parent() -> None:
 
 
 def _group_kwargs() -> dict:
-    if WINDOWS:
+    if sys.platform == "win32":  # spelled out (not WINDOWS) so that type checkers narrow to Windows' API
         import subprocess
 
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
@@ -64,7 +70,7 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)  # the child leads its own group (start_new_session)
 
 
-def _group_members(pgid: int) -> list:
+def _group_members(pgid: int) -> list[psutil.Process]:
     """The processes left in the group, as psutil processes; zombies (such as a leader not reaped yet) aside."""
     if WINDOWS:
         return []
@@ -84,6 +90,47 @@ def _group_members(pgid: int) -> list:
     return members
 
 
+class OutputTail:
+    """Reads a child's output stream to its end, as fast as the child writes, keeping only the last
+    ``limit`` bytes (enough for an error message). A pipe nobody reads fills up (64 KiB, plus what
+    asyncio buffers) and then blocks the child in its next write: a tunnel plugin that prints a line
+    per connection stops accepting connections after a few thousand."""
+
+    def __init__(self, stream: asyncio.StreamReader, limit: int = 4096) -> None:
+        self.limit = limit
+        self.total = 0  # bytes read, all told
+        self._tail = bytearray()
+        self._task = asyncio.ensure_future(self._drain(stream))
+
+    async def _drain(self, stream: asyncio.StreamReader) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while chunk := await stream.read(65536):
+                self.total += len(chunk)
+                self._tail += chunk
+                if len(self._tail) > self.limit:
+                    del self._tail[:-self.limit]
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    async def finished(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the end of the stream (the child and everything that inherited
+        the pipe closed it)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+
+    def close(self) -> None:
+        self._task.cancel()
+
+    def text(self) -> str:
+        return self._tail.decode(errors="replace")
+
+    def lines(self) -> list[str]:
+        """The tail's non-blank lines, stripped (the first may be cut short)."""
+        return [line.strip() for line in self.text().splitlines() if line.strip()]
+
+
 class ManagedProcess:
     """An asyncio child in its own process group."""
 
@@ -91,7 +138,18 @@ class ManagedProcess:
         self.process = process
         self.argv = tuple(argv)
         self._registry = registry
-        self._stragglers: list = []  # members of the group seen alive once the leader was reaped
+        self._stragglers: list[psutil.Process] = []  # members of the group seen alive once the leader was reaped
+        self.tails: dict[str, OutputTail] = {}  # "stdout"/"stderr" -> what ``keep_tails`` keeps of them
+
+    def keep_tails(self, limit: int) -> None:
+        """Drain the child's piped stdout and stderr from now on, keeping the last ``limit`` bytes of each."""
+        for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr)):
+            if stream is not None and name not in self.tails:
+                self.tails[name] = OutputTail(stream, limit)
+
+    def tail_lines(self, name: str) -> list[str]:
+        tail = self.tails.get(name)
+        return tail.lines() if tail is not None else []
 
     @property
     def pid(self) -> int:
@@ -138,6 +196,8 @@ class ManagedProcess:
         deadline = loop.time() + grace
         if self.group_is_ours():
             _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
+            if not WINDOWS:  # a stopped member (SIGSTOP, a debugger) gets to act on the SIGTERM
+                _signal_group(self.pid, signal.SIGCONT)
         if self.process.returncode is None:
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
@@ -150,6 +210,9 @@ class ManagedProcess:
             _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
+        for tail in self.tails.values():
+            await tail.finished(0.5)  # the last words, if the group closed its ends of the pipes
+            tail.close()
         transport = getattr(self.process, "_transport", None)
         if transport is not None:
             transport.close()
@@ -167,7 +230,7 @@ class ManagedProcess:
             self._forget()
 
 
-def _still_in_group(proc, pgid: int) -> bool:
+def _still_in_group(proc: psutil.Process, pgid: int) -> bool:
     import psutil
 
     try:  # is_running() also compares the start time, so a reused pid is not taken for the member
@@ -181,22 +244,29 @@ class ProcessRegistry:
 
     def __init__(self) -> None:
         self._live: dict[int, ManagedProcess] = {}
-        atexit.register(self.kill_all_now)
 
     async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
                     stdin: int | None = asyncio.subprocess.DEVNULL,
                     stdout: int | None = asyncio.subprocess.DEVNULL,
-                    stderr: int | None = asyncio.subprocess.DEVNULL) -> ManagedProcess:
+                    stderr: int | None = asyncio.subprocess.DEVNULL, tail: int = 0) -> ManagedProcess:
+        """Start a child in its own group. With ``tail`` its output is piped, drained as it comes and only
+        its last ``tail`` bytes (per stream) kept: what every long-lived child whose output matters gets,
+        so that no child ever blocks on a full pipe (the others get DEVNULL)."""
         argv = [str(a) for a in argv]
+        if tail:
+            stdout = stderr = asyncio.subprocess.PIPE
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv, env=dict(env) if env is not None else None, stdin=stdin, stdout=stdout, stderr=stderr,
                 **_group_kwargs())
         except FileNotFoundError as exc:
-            raise ExternalToolError(f"{argv[0]} was not found.", advice="Check that it is installed and on PATH.") from exc
+            raise ExternalToolError(f"{argv[0]} was not found.",
+                                    advice="Check that it is installed and on PATH.") from exc
         except PermissionError as exc:
             raise ExternalToolError(f"{argv[0]} cannot be run (permission denied).") from exc
         managed = ManagedProcess(process, argv, self)
+        if tail:
+            managed.keep_tails(tail)
         self._live[process.pid] = managed
         return managed
 
@@ -210,18 +280,20 @@ class ProcessRegistry:
         await asyncio.gather(*(p.stop(grace) for p in list(self._live.values())), return_exceptions=True)
 
     def kill_all_now(self) -> None:
-        """Synchronous last resort (atexit): SIGKILL every group still alive."""
+        """Synchronous last resort (the owner's exit hook): SIGKILL every group still alive."""
         for process in list(self._live.values()):
             if process.group_is_ours():
                 _signal_group(process.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         self._live.clear()
 
 
-async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
-              stdin_data: bytes | None = None, registry: ProcessRegistry | None = None) -> CompletedRun:
-    """Run a short command to completion; on time-out its whole group is killed and reaped."""
-    process = await (registry or _short_lived).spawn(argv, env=env, stdin=asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL,
-                              stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+async def run(argv: Sequence[str], *, timeout: float, registry: ProcessRegistry,
+              env: Mapping[str, str] | None = None, stdin_data: bytes | None = None) -> CompletedRun:
+    """Run a short command to completion; on time-out its whole group is killed and reaped. It is
+    tracked in ``registry`` meanwhile (and any helper it leaves behind after), so quitting stops it."""
+    stdin = asyncio.subprocess.PIPE if stdin_data is not None else asyncio.subprocess.DEVNULL
+    process = await registry.spawn(argv, env=env, stdin=stdin,
+                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.process.communicate(stdin_data), timeout)
     except TimeoutError:
@@ -236,9 +308,6 @@ async def run(argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | N
                         err.decode(errors="replace"))
 
 
-_short_lived = ProcessRegistry()  # children of run() are tracked too, so quitting stops them
-
-
 def launch_detached(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     """Start a program the user owns (a terminal window) and let it outlive us.
 
@@ -248,7 +317,7 @@ def launch_detached(argv: Sequence[str], env: Mapping[str, str] | None = None) -
     import subprocess
 
     argv = [str(a) for a in argv]
-    if WINDOWS:
+    if sys.platform == "win32":  # spelled out (not WINDOWS) so that type checkers narrow to Windows' API
         flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
         return subprocess.Popen(argv, env=dict(env) if env else None, creationflags=flags,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid

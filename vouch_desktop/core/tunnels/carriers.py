@@ -2,11 +2,13 @@
 
 ``PluginCarrier`` hands the session to AWS's session-manager-plugin (a child process);
 ``BuiltinCarrier`` speaks the data channel itself (core.tunnels.datachannel), on the shared forwarding
-thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, and end
-with a reason. Both survive a network blip on their own (ResumeSession, same stream position, open
-connections kept): AWS's plugin does it itself; the built-in backend asks the manager to call
-ResumeSession (``resume``) and tells it when a session came back (``on_resumed``). Only a session that
-cannot be resumed ends. ``choose_carrier`` applies the user's choice: "auto" takes the plugin when it is
+thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, end
+with a reason, and answer ``check`` (is it still taking connections: core.tunnels.health).
+Both try to survive a network blip (ResumeSession, same stream position, open connections kept):
+AWS's plugin does it itself; the built-in backend asks the manager to call ResumeSession
+(``resume``) and tells it when a session came back (``on_resumed``). Only a session that cannot be
+resumed ends.
+``choose_carrier`` applies the user's choice (a TunnelBackend): AUTO takes the plugin when it is
 installed and the built-in backend when it is not.
 """
 
@@ -18,29 +20,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from vouch_desktop.core.aws.sessions import AwsUnreachable, translate
+from vouch_desktop.core.aws.errors import AwsUnreachable
+from vouch_desktop.core.aws.sessions import translate
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
-from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession, ResumeRefused
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession, ResumeRefused
+from vouch_desktop.core.tunnels.errors import TunnelError
+from vouch_desktop.core.tunnels.health import AcceptWatch, process_problem
 
-PLUGIN, BUILTIN = "AWS plugin", "built-in"
-ResumeCall = Callable[[SessionRequest, str], Awaitable[dict[str, Any]]]  # ssm ResumeSession(SessionId) → its reply
-BACKEND_CHOICES = {"auto": "Automatic (AWS plugin when installed, else built-in)",
-                   "plugin": "AWS session-manager-plugin", "builtin": "Built-in (no plugin needed)"}
-
-
-class TunnelError(VouchDesktopError):
-    """A tunnel could not start; ``permanent`` when trying again cannot help."""
-
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
-
-
-class PortInUse(TunnelError):
-    pass
+OUTPUT_TAIL = 8192  # bytes of the plugin's stdout and stderr kept for an error message
+ResumeCall = Callable[[SessionRequest, str], Awaitable[dict[str, Any]]]  # ResumeSession(SessionId) → its reply
 
 
 class PluginMissing(TunnelError):
@@ -48,7 +39,7 @@ class PluginMissing(TunnelError):
 
 
 class Carrier(Protocol):
-    name: str
+    backend: TunnelBackend
 
     @property
     def pid(self) -> int | None: ...
@@ -56,6 +47,10 @@ class Carrier(Protocol):
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None: ...
 
     async def wait_closed(self) -> str: ...
+
+    async def check(self) -> str:
+        """"" while the carrier takes and carries connections; else what is wrong (it may pass)."""
+        ...
 
     async def stop(self) -> None: ...
 
@@ -65,7 +60,11 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
     deadline = time.monotonic() + timeout
     while True:
         if process.returncode is not None:
-            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened")
+            for tail in process.tails.values():
+                await tail.finished(1.0)  # its last words say why (core.system.redaction cleans them later)
+            detail = process.tail_lines("stderr")
+            raise TunnelError(f"session-manager-plugin exited (code {process.returncode}) before the port opened"
+                              + (f": {detail[-1]}" if detail else ""))
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
         except (TimeoutError, OSError):
@@ -80,14 +79,17 @@ async def wait_until_accepting(port: int, process: ManagedProcess, timeout: floa
 
 
 class PluginCarrier:
-    name = PLUGIN
+    backend = TunnelBackend.PLUGIN
 
-    def __init__(self, plugin: str, processes: ProcessRegistry, *, reads_env: bool, timeout: float) -> None:
+    def __init__(self, plugin: str, processes: ProcessRegistry, *, reads_env: bool, timeout: float,
+                 accept_limit: float = 5.0) -> None:
         self.plugin = plugin
         self.processes = processes
         self.reads_env = reads_env
         self.timeout = timeout
+        self.accept_limit = accept_limit
         self.process: ManagedProcess | None = None
+        self.accepting: AcceptWatch | None = None
 
     @property
     def pid(self) -> int | None:
@@ -95,20 +97,25 @@ class PluginCarrier:
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         argv, env = plugin_argv(self.plugin, response, request, endpoint, use_env=self.reads_env)
-        self.process = await self.processes.spawn(argv, env=env, stdout=asyncio.subprocess.PIPE,
-                                                  stderr=asyncio.subprocess.PIPE)
+        # its output is drained as it comes (it prints a line per connection): only a tail is kept
+        self.process = await self.processes.spawn(argv, env=env, tail=OUTPUT_TAIL)
+        self.accepting = AcceptWatch(local_port, self.accept_limit)
         await wait_until_accepting(local_port, self.process, self.timeout)
 
     async def wait_closed(self) -> str:
         process = self.process  # stop() (a restart after a clock jump) may clear it meanwhile
         assert process is not None
-        tail = b""
-        if process.stderr is not None:
-            with contextlib.suppress(Exception):
-                tail = (await process.stderr.read())[-400:]
         code = await process.wait()
-        detail = tail.decode(errors="replace").strip().splitlines()
+        for tail in process.tails.values():
+            await tail.finished(1.0)  # its last words
+        detail = process.tail_lines("stderr")
         return f"session-manager-plugin exited (code {code})" + (f": {detail[-1]}" if detail else "")
+
+    async def check(self) -> str:
+        problem = process_problem(self.pid)
+        if not problem and self.accepting is not None:
+            problem = await asyncio.to_thread(self.accepting.problem)
+        return problem
 
     async def stop(self) -> None:
         process, self.process = self.process, None
@@ -117,16 +124,18 @@ class PluginCarrier:
 
 
 class BuiltinCarrier:
-    name = BUILTIN
+    backend = TunnelBackend.BUILTIN
     pid = None
 
-    def __init__(self, engine: ForwardingEngine, *, timeout: float, resume: ResumeCall | None = None,
-                 on_resumed: Callable[[str], None] | None = None) -> None:
+    def __init__(self, engine: ForwardingEngine, *, timeout: float, accept_limit: float = 5.0,
+                 resume: ResumeCall | None = None, on_resumed: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.timeout = timeout
+        self.accept_limit = accept_limit
         self.resume = resume
         self.on_resumed = on_resumed
         self.session: PortForwardingSession | None = None
+        self.accepting: AcceptWatch | None = None
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         session_id = response["SessionId"]
@@ -134,10 +143,8 @@ class BuiltinCarrier:
                                              handshake_timeout=self.timeout,
                                              resume=self._resumer(request, session_id) if self.resume else None,
                                              on_resumed=self._announcer(session_id))
-        try:
-            await self.engine.call(self.session.start())
-        except ForwardingError as exc:
-            raise TunnelError(exc.message, advice=exc.advice, permanent=exc.permanent) from None
+        self.accepting = AcceptWatch(local_port, self.accept_limit)
+        await self.engine.call(self.session.start())  # a ForwardingError is a TunnelError
 
     def _resumer(self, request: SessionRequest, session_id: str) -> Callable[[], Awaitable[dict[str, Any]]]:
         """ResumeSession for the forwarding thread, called on this (the manager's) loop."""
@@ -152,7 +159,7 @@ class BuiltinCarrier:
                                   action="resuming the tunnel session")
                 if isinstance(error, AwsUnreachable):
                     raise error from None  # out of reach for now: the session tries again
-                raise ResumeRefused(error.message, advice=error.advice) from None
+                raise ResumeRefused(error.message, advice=error.advice, permanent=True) from None
 
         async def resume_there() -> dict[str, Any]:
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), loop))
@@ -173,20 +180,28 @@ class BuiltinCarrier:
         assert session is not None
         return await self.engine.call(session.wait_closed())
 
+    async def check(self) -> str:
+        try:  # the forwarding thread's loop answers
+            await asyncio.wait_for(self.engine.call(asyncio.sleep(0)), self.accept_limit)
+        except TimeoutError:
+            return f"the built-in forwarding thread did not answer within {self.accept_limit:g} s"
+        return await asyncio.to_thread(self.accepting.problem) if self.accepting is not None else ""
+
     async def stop(self) -> None:
         session, self.session = self.session, None
         if session is not None:
             await self.engine.call(session.close())
 
 
-def choose_carrier(choice: str, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
-                   plugin_reads_env: bool, timeout: float, resume: ResumeCall | None = None,
+def choose_carrier(choice: TunnelBackend, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
+                   plugin_reads_env: bool, timeout: float, accept_limit: float = 5.0, resume: ResumeCall | None = None,
                    on_resumed: Callable[[str], None] | None = None) -> Carrier:
-    if choice != "builtin" and plugin:
-        return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout)
-    if choice == "plugin":
+    if choice is not TunnelBackend.BUILTIN and plugin:
+        return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout,
+                             accept_limit=accept_limit)
+    if choice is TunnelBackend.PLUGIN:
         raise PluginMissing("SessionManagerPlugin is not found.",
                             advice="Install the Session Manager plugin for the AWS CLI and make sure it is on your "
                                    "PATH, set its path in Settings, or choose the built-in tunnel backend there.",
                             permanent=True)
-    return BuiltinCarrier(engine, timeout=timeout, resume=resume, on_resumed=on_resumed)
+    return BuiltinCarrier(engine, timeout=timeout, accept_limit=accept_limit, resume=resume, on_resumed=on_resumed)

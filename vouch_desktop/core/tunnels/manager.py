@@ -2,8 +2,9 @@
 
 Each tunnel is one asyncio task that loops: wait for valid credentials → start an SSM session →
 hand it to a carrier (the session-manager-plugin or the built-in data channel, see
-core.tunnels.carriers) → confirm the local port accepts connections → "up" → when the carrier ends
-or the session drops, reconnect with backoff. Errors that another attempt cannot fix (access
+core.tunnels.carriers) → confirm the local port accepts connections → "up", checked every few
+seconds (core.tunnels.health: a wedged carrier is restarted) → when the carrier ends or the session
+drops, reconnect with backoff. Errors that another attempt cannot fix (access
 denied, a missing plugin, a port someone else holds) fail the tunnel for good, with the reason.
 """
 
@@ -14,44 +15,59 @@ import contextlib
 import enum
 import logging
 import random
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from vouch_desktop.core.aws.sessions import (
-    AccessDenied,
-    AwsError,
-    AwsSessions,
-    AwsUnreachable,
-    NotLoggedIn,
-    ProfileMissing,
-    translate,
-)
+from vouch_desktop.core.aws.errors import AccessDenied, AwsError, AwsUnreachable, ProfileMissing
+from vouch_desktop.core.aws.sessions import AwsSessions, translate
 from vouch_desktop.core.aws.ssm_commands import SessionRequest
+from vouch_desktop.core.aws.targets import FindMatches, resolve_target
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT
-from vouch_desktop.core.storage.validation import is_tag_filter
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.tunnels.carriers import BUILTIN, Carrier, PortInUse, TunnelError, choose_carrier
+from vouch_desktop.core.system.redaction import KnownSecrets
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.core.tunnels.carriers import Carrier, choose_carrier
 from vouch_desktop.core.tunnels.datachannel.engine import ForwardingEngine
+from vouch_desktop.core.tunnels.errors import TunnelError
+from vouch_desktop.core.tunnels.ports import PortInUse, check_port_free, pick_free_port
+from vouch_desktop.core.vouch.errors import VouchNotLoggedIn
 
 log = logging.getLogger(__name__)
 
 
 class TunnelSpec(Protocol):
-    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it)."""
+    """What the manager needs of a saved tunnel profile (core.storage.profiles.TunnelProfile has it).
 
-    name: str
-    target: str
-    remote_host: str
-    remote_port: int
-    local_port: int
-    region: str
-    aws_profile: str
-    document: str
+    Read-only properties, so that a frozen dataclass such as TunnelProfile matches.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def remote_host(self) -> str: ...
+
+    @property
+    def remote_port(self) -> int: ...
+
+    @property
+    def local_port(self) -> int: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def aws_profile(self) -> str: ...
+
+    @property
+    def document(self) -> str: ...
 
 
 class TunnelState(enum.Enum):
@@ -72,7 +88,7 @@ class TunnelStatus:
     advice: str = ""
     attempts: int = 0
     target: str = ""
-    backend: str = ""  # the carrier of the current session: "AWS plugin" or "built-in"
+    backend: TunnelBackend | None = None  # the carrier of the current session (PLUGIN or BUILTIN)
     since: float = field(default_factory=time.time)
 
     @property
@@ -85,7 +101,8 @@ class TunnelStatus:
 
     @property
     def summary(self) -> str:
-        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if self.backend == BUILTIN else ""),
+        built_in = self.backend is TunnelBackend.BUILTIN
+        return {TunnelState.UP: f"up on {self.address}" + (" · built-in" if built_in else ""),
                 TunnelState.STARTING: "starting…",
                 TunnelState.RECONNECTING: f"reconnecting (attempt {self.attempts})…"
                 + (f" {self.reason}" if self.reason else ""),
@@ -100,42 +117,17 @@ class Backoff:
     factor: float = 2.0
     cap: float = 30.0
     max_failures: int = 8  # consecutive failed attempts (never reaching "up") before giving up
+    # a tunnel that had been up for `stable` s and dropped is tried again at once (clients are waiting);
+    # one that keeps dropping sooner gets the backoff, so it cannot start sessions in a tight loop
+    after_drop: float = 0.05
+    stable: float = 2.0
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, up_for: float | None = None) -> float:
+        """Seconds before attempt ``attempt + 1``; ``up_for``: how long the tunnel had been up, if it just dropped."""
+        if attempt == 1 and up_for is not None and up_for >= self.stable:
+            return self.after_drop
         base = min(self.cap, self.first * self.factor ** max(0, attempt - 1))
         return base * random.uniform(0.8, 1.2)
-
-
-def port_owner(port: int) -> str:
-    """Who listens on a local port, as far as we may know ("" when unknown)."""
-    try:
-        import psutil
-
-        for conn in psutil.net_connections(kind="tcp"):
-            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
-                proc = psutil.Process(conn.pid)
-                return f"{proc.name()} (pid {conn.pid})"
-    except Exception:  # no permission to look, or psutil cannot on this platform
-        return ""
-    return ""
-
-
-def check_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            owner = port_owner(port)
-            raise PortInUse(
-                f"Local port {port} is already in use" + (f" by {owner}." if owner else "."),
-                advice="Stop the program that uses it, or give this tunnel another local port (0 picks a free one).",
-                permanent=True) from None
-
-
-def pick_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Tunnel:
@@ -152,15 +144,18 @@ class Tunnel:
         self.stopping = False
 
     def set(self, state: TunnelState, reason: str = "", advice: str = "", attempts: int | None = None) -> None:
-        self.status = replace(self.status, state=state, reason=reason, advice=advice, since=time.time(),
+        # what the tray, `tunnel list`, notifications and the log show: a plugin's message may quote its secrets
+        clean = self.manager.secrets.redact
+        self.status = replace(self.status, state=state, reason=clean(reason), advice=clean(advice), since=time.time(),
                               attempts=self.status.attempts if attempts is None else attempts,
-                              backend=self.carrier.name if self.carrier is not None else self.status.backend)
+                              backend=self.carrier.backend if self.carrier is not None else self.status.backend)
         self.manager.changed.emit(self.status)
 
     async def run(self) -> None:
         failures = 0  # consecutive attempts that did not reach "up": they set the backoff
         counted = 0  # those of them that count toward giving up (AWS out of reach does not)
         ever_up = False
+        up_since: float | None = None  # while up: since when
         reason = advice = ""
         while not self.stopping:
             if not self.manager.credentials_valid:
@@ -177,6 +172,7 @@ class Tunnel:
                 self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
                 await self.terminate_sessions()  # AWS answers again: end what an outage left open
                 ever_up, failures, counted = True, 0, 0
+                up_since = time.monotonic()
                 reason, advice = await self.wait_for_end(), ""
             except TunnelError as exc:
                 if exc.permanent:
@@ -184,7 +180,7 @@ class Tunnel:
                 reason, advice = exc.message, exc.advice
             except (ProfileMissing, AccessDenied) as exc:
                 return self.fail(exc)
-            except NotLoggedIn:
+            except VouchNotLoggedIn:
                 self.manager.credentials_valid = False
                 continue
             except AwsUnreachable as exc:  # the network or AWS is down: keep trying until it is back
@@ -197,6 +193,7 @@ class Tunnel:
                 await self.cleanup()
             if self.stopping:
                 break
+            reason, advice = self.manager.secrets.redact(reason), self.manager.secrets.redact(advice)
             failures += 1
             counted += 0 if unreachable else 1
             if counted >= self.manager.backoff.max_failures:
@@ -204,13 +201,15 @@ class Tunnel:
             log.info("tunnel %s dropped (%s); reconnecting", self.spec.name, reason)
             self.set(TunnelState.RECONNECTING, reason, advice, attempts=failures)
             self.manager.record("tunnel_reconnect", self, reason)
-            await self.manager.sleep(self.manager.backoff.delay(failures))
+            up_for, up_since = (None if up_since is None else time.monotonic() - up_since), None
+            await self.manager.sleep(self.manager.backoff.delay(failures, up_for))
         self.set(TunnelState.STOPPED)
 
     def fail(self, exc: VouchDesktopError) -> None:
-        log.warning("tunnel %s failed: %s", self.spec.name, exc.message)
-        self.set(TunnelState.FAILED, exc.message, exc.advice)
-        self.manager.record("tunnel_failure", self, exc.message)
+        message = self.manager.secrets.redact(exc.message)
+        log.warning("tunnel %s failed: %s", self.spec.name, message)
+        self.set(TunnelState.FAILED, message, exc.advice)
+        self.manager.record("tunnel_failure", self, message)
         self.manager.failed.emit(self.status)
 
     def request(self, target: str) -> SessionRequest:
@@ -238,12 +237,32 @@ class Tunnel:
         except Exception as exc:
             raise translate(exc, profile=self.aws_profile, target=target, action="starting the tunnel session") from exc
         self.session_id = response["SessionId"]
+        # before anything the carrier says is read: its output may quote the session's or the profile's secrets
+        self.manager.secrets.add_session(response)
+        self.manager.secrets.add(await asyncio.to_thread(self.manager.aws.keys_in_use, self.aws_profile))
         self.carrier = carrier
         await carrier.start(response, request, ssm.meta.endpoint_url, self.local_port)
 
     async def wait_for_end(self) -> str:
-        assert self.carrier is not None
-        return await self.carrier.wait_closed()
+        """Why the carrier ended, or what its health check found wrong twice in a row (it is then restarted)."""
+        carrier = self.carrier
+        assert carrier is not None
+        closed = asyncio.ensure_future(carrier.wait_closed())
+        problems = 0
+        try:
+            while True:
+                done, _ = await asyncio.wait({closed}, timeout=self.manager.health_interval)
+                if done:
+                    return closed.result()
+                problem = await carrier.check()
+                problems = problems + 1 if problem else 0
+                if problems >= 2:
+                    log.warning("tunnel %s is wedged (%s): restarting it", self.spec.name, problem)
+                    return f"restarted: {problem}"
+        finally:
+            if not closed.done():
+                closed.cancel()
+                await asyncio.gather(closed, return_exceptions=True)
 
     async def cleanup(self) -> None:
         carrier, self.carrier = self.carrier, None
@@ -272,10 +291,12 @@ class Tunnel:
 class TunnelManager:
     def __init__(self, aws: AwsSessions, processes: ProcessRegistry, *,
                  plugin_path: Callable[[], str | None],
-                 resolve_tag_filter: Callable[[str, str, str], asyncio.Future[list]] | None = None,
-                 record: Callable[[str, dict], None] | None = None,
+                 resolve_tag_filter: FindMatches | None = None,
+                 record: Callable[[str, dict[str, object]], object] | None = None,
                  backoff: Backoff | None = None, start_timeout: float = 20.0,
-                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: "auto") -> None:
+                 plugin_reads_env: bool = True, backend: Callable[[], str] = lambda: TunnelBackend.AUTO,
+                 health_interval: float = 2.0, accept_limit: float = 5.0,
+                 secrets: KnownSecrets | None = None) -> None:
         self.aws = aws
         self.processes = processes
         self.plugin_path = plugin_path
@@ -286,9 +307,13 @@ class TunnelManager:
         self.backoff = backoff or Backoff()
         self.start_timeout = start_timeout
         self.plugin_reads_env = plugin_reads_env
+        self.health_interval = health_interval  # how often an "up" tunnel's carrier is checked
+        self.accept_limit = accept_limit  # a connection waiting longer than this to be accepted: wedged
+        self.secrets = secrets or KnownSecrets()  # removed from every text a tunnel shows or records
         self.changed: Event[TunnelStatus] = Event()
         self.failed: Event[TunnelStatus] = Event()
         self._tunnels: dict[str, Tunnel] = {}
+        self._retiring: set[asyncio.Task] = set()  # tunnels whose profile went away, being stopped
         self._credentials = asyncio.Event()
         self._credentials.set()
         self._wake = asyncio.Event()
@@ -330,11 +355,12 @@ class TunnelManager:
         return [pid for t in self._tunnels.values() if t.carrier is not None and (pid := t.carrier.pid) is not None]
 
     def choose_carrier(self) -> Carrier:
-        choice = self.backend()
-        return choose_carrier(choice, self.plugin_path() if choice != "builtin" else None,
+        choice = TunnelBackend(self.backend())
+        return choose_carrier(choice, self.plugin_path() if choice is not TunnelBackend.BUILTIN else None,
                               processes=self.processes, engine=self.engine,
                               plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout,
-                              resume=self.resume_session, on_resumed=self.session_resumed)
+                              accept_limit=self.accept_limit, resume=self.resume_session,
+                              on_resumed=self.session_resumed)
 
     async def resume_session(self, request: SessionRequest, session_id: str) -> dict:
         """ResumeSession for a built-in tunnel whose websocket dropped (its connections stay open)."""
@@ -360,8 +386,23 @@ class TunnelManager:
 
     async def stop(self, name: str) -> None:
         tunnel = self._tunnels.get(name)
+        if tunnel is not None:
+            await self._stop(tunnel)
+
+    def retire(self, name: str) -> None:
+        """Stop a tunnel whose profile is going away (deleted, renamed): it leaves the list at once, so no
+        menu, `tunnel list` or `tunnel down` shows a tunnel none of them can reach any more, and its
+        carrier and session end right after (``stop_all`` waits for that too). Synchronous, for
+        ``ProfileBook.removing``; needs the running loop."""
+        tunnel = self._tunnels.pop(name, None)
         if tunnel is None:
             return
+        log.info("stopping tunnel %s: its profile is going away", name)
+        task = asyncio.ensure_future(self._stop(tunnel, "stopped: its profile was deleted or renamed"))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def _stop(self, tunnel: Tunnel, message: str = "stopped") -> None:
         tunnel.stopping = True
         if tunnel.task is not None and not tunnel.task.done():
             tunnel.task.cancel()
@@ -370,10 +411,10 @@ class TunnelManager:
         await tunnel.cleanup()
         if tunnel.status.state is not TunnelState.FAILED:
             tunnel.set(TunnelState.STOPPED)
-        self.record("tunnel_stop", tunnel, "stopped")
+        self.record("tunnel_stop", tunnel, message)
 
     async def stop_all(self) -> None:
-        await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)))
+        await asyncio.gather(*(self.stop(name) for name in list(self._tunnels)), *self._retiring)
         self.engine.stop()
 
     async def reconnect_all(self, reason: str) -> None:
@@ -385,20 +426,17 @@ class TunnelManager:
         self.wake()
 
     async def resolve_target(self, spec: TunnelSpec, aws_profile: str) -> str:
-        if not is_tag_filter(spec.target):
-            return spec.target
+        """The instance to reach the remote host through: a tag filter takes its first match."""
         if self._resolve_tag_filter is None:
-            raise TunnelError(f"Cannot resolve {spec.target}", permanent=True)
-        matches = await self._resolve_tag_filter(aws_profile, spec.region, spec.target)
-        if not matches:
-            raise TunnelError(f"No connectable instance matches {spec.target} in {spec.region}.",
-                              advice="Check the tag filter, the region, and that the bastion runs the SSM agent.")
-        return matches[0].instance_id
+            return spec.target
+        target = await resolve_target(self._resolve_tag_filter, aws_profile, spec.region, spec.target)
+        assert target is not None  # the first match is always taken
+        return target
 
     def record(self, kind: str, tunnel: Tunnel, message: str) -> None:
         if self._record is not None:
             self._record(kind, {"profile": tunnel.spec.name, "target": tunnel.spec.target,
-                                "region": tunnel.spec.region, "message": message,
+                                "region": tunnel.spec.region, "message": self.secrets.redact(message),
                                 "local_port": tunnel.local_port})
 
 

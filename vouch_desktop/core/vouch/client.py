@@ -1,141 +1,123 @@
 """The vouch CLI, through its documented interface; exit codes become typed errors with plain words.
 
-Exit codes: 0 ok, 1 error, 2 not logged in, 3 no security key, 4 network, 5 permission, 6 config.
+Exit codes (exit_code.rs): 0 ok, 1 error, 2 not logged in, 3 no security key, 4 network, 5 permission,
+6 config, 7 step-up required, 8 rate limited. The session comes from the vouch agent when one runs
+(core/vouch/agent.py), else from ``vouch status``.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
-from vouch_desktop.core.errors import ExternalToolError
-from vouch_desktop.core.system.processes import ProcessTimeout, run
+from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.vouch.cli_text import ANSI_ESCAPE
+from vouch_desktop.core.vouch.errors import (
+    SETUP_AWS_HINT,
+    VouchBadOutput,
+    VouchConfigError,
+    VouchError,
+    VouchFailed,
+    VouchNetworkError,
+    VouchNoKey,
+    VouchNotInstalled,
+    VouchNotLoggedIn,
+    VouchPermissionError,
+    VouchRateLimited,
+    VouchStepUpRequired,
+    VouchTimeout,
+)
+from vouch_desktop.core.vouch.runner import children, run_vouch
+from vouch_desktop.core.vouch.status import VouchStatus, parse_status
 
-
-class VouchError(ExternalToolError):
-    exit_code = 1
-
-
-class VouchFailed(VouchError):
-    pass
-
-
-class VouchNotLoggedIn(VouchError):
-    exit_code = 2
-
-
-class VouchNoKey(VouchError):
-    exit_code = 3
-
-
-class VouchNetworkError(VouchError):
-    exit_code = 4
-
-
-class VouchPermissionError(VouchError):
-    exit_code = 5
-
-
-class VouchConfigError(VouchError):
-    exit_code = 6
-
-
-class VouchNotInstalled(VouchError):
-    pass
-
-
-class VouchBadOutput(VouchError):
-    pass
-
-
-class VouchTimeout(VouchError):
-    pass
-
+__all__ = ["VouchBadOutput", "VouchClient", "VouchConfigError", "VouchError", "VouchFailed", "VouchNetworkError",
+           "VouchNoKey", "VouchNotInstalled", "VouchNotLoggedIn", "VouchPermissionError", "VouchRateLimited",
+           "VouchStatus", "VouchStepUpRequired", "VouchTimeout", "error_for", "parse_status"]
 
 _BY_CODE: dict[int, tuple[type[VouchError], str, str]] = {
     2: (VouchNotLoggedIn, "You are not logged in to Vouch.", "Log in from the tray (YubiKey touch + PIN)."),
-    3: (VouchNoKey, "No security key was found.", "Plug in your YubiKey and try again."),
+    3: (VouchNoKey, "No YubiKey was found.", "Plug in your YubiKey and try again."),
     4: (VouchNetworkError, "Vouch could not reach its server.", "Check your network connection (and VPN)."),
     5: (VouchPermissionError, "Vouch refused: permission denied.",
         "Your account may not use this role; ask your Vouch administrator."),
     6: (VouchConfigError, "Vouch is not configured correctly.",
-        "Run 'vouch setup aws' or check ~/.config/vouch/config.json."),
+        f"{SETUP_AWS_HINT} Or check ~/.config/vouch/config.json."),
+    7: (VouchStepUpRequired, "Vouch wants you to log in again before it allows this (step-up).",
+        "Log in again with your YubiKey, then try once more."),
+    8: (VouchRateLimited, "The Vouch server is limiting requests (rate limited).",
+        "Wait a minute, then try again."),
 }
 
 
+def last_line(stderr: str) -> str:
+    lines = [line.strip() for line in ANSI_ESCAPE.sub("", stderr).splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
 def error_for(code: int, stderr: str, action: str) -> VouchError:
-    text = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    text = last_line(stderr)
     if code in _BY_CODE:
         cls, message, advice = _BY_CODE[code]
-        return cls(message, advice=advice, detail=text)
-    return VouchFailed(f"vouch {action} failed" + (f": {text}" if text else f" (exit code {code})."), detail=text)
-
-
-@dataclass(frozen=True)
-class VouchStatus:
-    authenticated: bool
-    email: str = ""
-    expires_in_seconds: int = 0
-    agent_running: bool = False
-    read_at: float = 0.0  # wall-clock time when the status was read
-
-    @property
-    def expires_at(self) -> float | None:
-        """Absolute wall-clock expiry, computed once from the relative value the CLI gave."""
-        return self.read_at + self.expires_in_seconds if self.authenticated else None
-
-
-def parse_status(text: str, read_at: float) -> VouchStatus:
-    try:
-        data = json.loads(text)
-        if not isinstance(data, dict) or not isinstance(data.get("authenticated"), bool):
-            raise ValueError("no 'authenticated' field")
-        expires = int(data.get("expires_in_seconds") or 0)
-    except (ValueError, TypeError) as exc:
-        raise VouchBadOutput("vouch status gave output this app cannot read.",
-                             advice="Update the vouch CLI, or report this together with 'vouch --version'.",
-                             detail=f"{exc}: {text[:200]!r}") from None
-    return VouchStatus(authenticated=data["authenticated"] and expires > 0, email=str(data.get("email") or ""),
-                       expires_in_seconds=max(0, expires), agent_running=bool(data.get("agent_running")),
-                       read_at=read_at)
+        return cls(message, advice=advice, detail=stderr.strip()[-2000:])
+    return VouchFailed(f"vouch {action} failed" + (f": {text}" if text else f" (exit code {code})."),
+                       detail=stderr.strip()[-2000:])
 
 
 def _unknown_flag(stderr: str) -> bool:
     text = stderr.lower()
-    return any(s in text for s in ("unexpected argument", "unrecognized", "unknown flag", "found argument", "invalid choice"))
+    return any(s in text for s in ("unexpected argument", "unrecognized", "unknown flag", "found argument",
+                                   "invalid choice"))
+
+
+class SessionSource(Protocol):
+    """Where the session can be read without running the CLI (the vouch agent)."""
+
+    async def get_session(self) -> VouchStatus | None: ...
 
 
 class VouchClient:
     def __init__(self, executable: str | None = None, timeout: float = 10.0,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, *, processes: ProcessRegistry | None = None,
+                 agent: SessionSource | None = None) -> None:
         self._configured = executable or ""
+        # the app's registry, so that quitting stops a vouch still running; else vouch's own (stopped at exit)
+        self.processes = processes if processes is not None else children
         self.timeout = timeout
         self._wall = wall
+        self.agent = agent
         self._status_args: list[str] | None = None  # which status flag spelling this vouch understands
 
     @property
     def executable(self) -> str:
-        found = self._configured or shutil.which("vouch")
+        """The vouch to run: the one chosen in Settings, else the one on PATH. Whether it can be run (not a
+        folder, executable) is checked each time it is started (core/vouch/runner.py)."""
+        if self._configured:
+            return self._configured
+        found = shutil.which("vouch")
         if not found:
             raise VouchNotInstalled("The vouch CLI was not found.",
                                     advice="Install Vouch, or set the path to the vouch executable in Settings.")
         return found
 
+    def use_executable(self, executable: str | None) -> None:
+        """The vouch the user chose in Settings (None or empty: the one on PATH), from the next call."""
+        self._configured = executable or ""
+        self._status_args = None
+
     async def _run(self, args: list[str], action: str, timeout: float | None = None) -> tuple[int, str, str]:
-        try:
-            result = await run([self.executable, *args], timeout=timeout or self.timeout)
-        except ProcessTimeout:
-            raise VouchTimeout(f"vouch {action} did not answer within {timeout or self.timeout:g} s.",
-                               advice="The Vouch agent may be stuck: try again, or restart it.") from None
-        except ExternalToolError as exc:
-            raise VouchNotInstalled(exc.message, advice="Check the vouch path in Settings.") from None
+        result = await run_vouch([self.executable, *args], action=action, timeout=timeout or self.timeout,
+                                 registry=self.processes)
         return result.returncode, result.stdout, result.stderr
 
     async def status(self) -> VouchStatus:
-        candidates = [self._status_args] if self._status_args else [["status", "--format", "json"], ["status", "--json"]]
+        if self.agent is not None:
+            from_agent = await self.agent.get_session()
+            if from_agent is not None:
+                return from_agent
+        candidates = [self._status_args] if self._status_args else [["status", "--format", "json"],
+                                                                    ["status", "--json"]]
         for args in candidates:
             read_at = self._wall()
             code, out, err = await self._run(args, "status")
@@ -155,11 +137,17 @@ class VouchClient:
         if code not in (0, 2):
             raise error_for(code, err, "logout")
 
-    async def setup_aws(self) -> str:
-        code, out, err = await self._run(["setup", "aws"], "setup aws", timeout=60)
+    async def setup_aws(self, role_arn: str, region: str = "", profile: str = "") -> str:
+        """``vouch setup aws --role ARN [--region R] [--profile P]``; its output (what it did)."""
+        args = ["setup", "aws", "--role", role_arn]
+        if region:
+            args += ["--region", region]
+        if profile:
+            args += ["--profile", profile]
+        code, out, err = await self._run(args, "setup aws", timeout=60)
         if code != 0:
             raise error_for(code, err, "setup aws")
-        return out.strip()
+        return ANSI_ESCAPE.sub("", out).strip()
 
     async def setup_ssm(self) -> str:
         code, out, err = await self._run(["setup", "ssm"], "setup ssm", timeout=60)

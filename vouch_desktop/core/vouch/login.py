@@ -1,102 +1,56 @@
-"""`vouch login` in a pseudo-terminal: it reads the PIN from its terminal and asks for a key touch.
+"""Logging in with ``vouch login``, one interface for every platform.
 
-pexpect gives the child a real controlling terminal (the CLI reads the PIN from /dev/tty), and its
-asyncio mode keeps the UI thread free. The PIN is typed into the terminal and forgotten: pexpect
-keeps no log (``logfile`` stays None), the terminal does not echo it, and it is scrubbed from any
-error text as a last precaution.
+On Linux and macOS vouch reads the PIN from its terminal: the app runs it in a pseudo-terminal and types
+the PIN it asked for (core/vouch/login_pty.py). On Windows vouch hands PIN and touch to the system's
+WebAuthn dialog (Windows Security) and needs no terminal: the app runs it plainly, says "Complete the
+Windows Security prompt" and follows its exit code (core/vouch/login_webauthn.py).
+
+``--timeout`` is how long vouch waits for a key to be plugged in; the app waits longer than that (the
+PIN, the touch and the server come after), so that vouch's own "no key" (exit 3) is what the user sees.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import os
-import re
-import signal
+import sys
 from collections.abc import Callable
+from typing import Protocol
 
-import pexpect
+from vouch_desktop.core.vouch.cli_text import LOGIN_TIMEOUT_DEFAULT
 
-from vouch_desktop.core.vouch.client import VouchFailed, VouchNotInstalled, VouchTimeout, error_for
-
-PIN_PROMPT = re.compile(rb"(?i)\bPIN\b[^\r\n]*:\s*$")
-TOUCH_PROMPT = re.compile(rb"(?i)touch")
+LOGIN_GRACE = 90.0  # after the key is found: PIN, touch (the key gives up after ~30 s) and two server calls
 
 
 class LoginStep(enum.Enum):
     STARTING = "starting"
+    INSERT_KEY = "insert your key"  # vouch waits for a key to be plugged in
     WAITING_FOR_PIN = "waiting for PIN"
     CHECKING_PIN = "checking PIN"
     TOUCH_KEY = "touch your key"
+    SECURITY_PROMPT = "complete the system's security prompt"  # Windows: PIN and touch in its own dialog
     DONE = "done"
 
 
-class VouchLogin:
-    """One login attempt: ``await run(pin, on_progress)``; ``cancel()`` stops the child for real."""
+class LoginRunner(Protocol):
+    """One login attempt: ``await run(pin, on_progress)``; ``cancel()`` stops vouch for real."""
 
-    def __init__(self, executable: str, timeout: float = 120.0, env: dict[str, str] | None = None) -> None:
-        self.executable = executable
-        self.timeout = timeout
-        self.env = env
-        self.child: pexpect.spawn | None = None
+    needs_pin: bool  # False: the system asks for the PIN itself (Windows)
+    key_timeout: int
 
-    @property
-    def pid(self) -> int | None:
-        return self.child.pid if self.child is not None else None
+    async def run(self, pin: str, on_progress: Callable[[LoginStep], None]) -> None: ...
+    def cancel(self) -> None: ...
 
-    async def run(self, pin: str, on_progress: Callable[[LoginStep], None]) -> None:
-        on_progress(LoginStep.STARTING)
-        try:
-            self.child = pexpect.spawn(self.executable, ["login", "--timeout", str(int(self.timeout))],
-                                       env=self.env or dict(os.environ), timeout=self.timeout, echo=False)
-        except pexpect.ExceptionPexpect as exc:
-            raise VouchNotInstalled("The vouch CLI could not be started.", advice="Check the vouch path in Settings.",
-                                    detail=str(exc)) from None
-        child = self.child
-        transcript = b""
-        try:
-            index = await child.expect([PIN_PROMPT, TOUCH_PROMPT, pexpect.EOF], async_=True)
-            transcript += child.before or b""
-            if index == 0:
-                on_progress(LoginStep.WAITING_FOR_PIN)
-                child.sendline(pin)
-                on_progress(LoginStep.CHECKING_PIN)
-                index = await child.expect([PIN_PROMPT, TOUCH_PROMPT, pexpect.EOF], async_=True)
-                transcript += child.before or b""
-                if index == 0:  # asked again: the PIN was wrong
-                    raise VouchFailed("The PIN was not accepted.", advice="Check your YubiKey PIN and try again.")
-            if index == 1:
-                on_progress(LoginStep.TOUCH_KEY)
-                await child.expect([pexpect.EOF], async_=True)
-                transcript += child.before or b""
-            child.close()
-            code = child.exitstatus if child.exitstatus is not None else 1
-        except pexpect.TIMEOUT:
-            raise VouchTimeout(f"vouch login did not finish within {self.timeout:g} s.",
-                               advice="Touch your YubiKey when it blinks; try again.") from None
-        finally:
-            self._kill()
-        if code != 0:
-            text = transcript.decode(errors="replace").replace(pin, "****") if pin else transcript.decode(errors="replace")
-            errors = [line.strip() for line in text.splitlines() if line.strip()]
-            raise error_for(code, "\n".join(errors[-1:]), "login")
-        on_progress(LoginStep.DONE)
 
-    def cancel(self) -> None:
-        self._kill()
+def uses_system_prompt(platform: str = sys.platform) -> bool:
+    return platform == "win32"
 
-    def _kill(self) -> None:
-        child = self.child
-        if child is None:
-            return
-        # pexpect's asyncio mode keeps a read transport on the pty between expects: close it with the child
-        cached = getattr(child, "async_pw_transport", None)
-        if cached:
-            cached[1].close()
-            child.async_pw_transport = None
-        if child.isalive():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
-            child.close(force=True)
-        elif not child.closed:
-            child.close()
+
+def login_for_platform(executable: str, platform: str = sys.platform, *,
+                       key_timeout: int = LOGIN_TIMEOUT_DEFAULT) -> LoginRunner:
+    if uses_system_prompt(platform):
+        from vouch_desktop.core.vouch.login_webauthn import WebAuthnLogin
+
+        return WebAuthnLogin(executable, key_timeout=key_timeout)
+    from vouch_desktop.core.vouch.login_pty import PtyLogin  # pexpect's pty: POSIX only
+
+    return PtyLogin(executable, key_timeout=key_timeout)

@@ -5,6 +5,10 @@ terminal), after a login from the app, and when the state is due to change; in b
 re-evaluates the pure state machine at the moments the countdown text changes. Sleeps are at most
 ``max_sleep`` long so that a wall-clock jump (suspend and resume: the monotonic clock stops while
 suspended, the wall clock does not) is noticed within that time and handled at once.
+
+It remembers the last session vouch confirmed (``KnownSession``): a later "not authenticated" that may
+only mean vouch's server is out of reach (no agent, no expiry given) leaves the state "unconfirmed"
+until that session's own end, asking again every ``UNCONFIRMED_RETRY`` seconds.
 """
 
 from __future__ import annotations
@@ -16,10 +20,20 @@ from typing import Protocol
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.events import Event
-from vouch_desktop.core.vouch.client import VouchClient, VouchStatus
-from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState, evaluate, next_check_delay
+from vouch_desktop.core.vouch.session_state import (
+    KnownSession,
+    SessionSnapshot,
+    SessionState,
+    evaluate,
+    next_check_delay,
+)
+from vouch_desktop.core.vouch.status import VouchStatus
 
 log = logging.getLogger(__name__)
+
+
+class StatusSource(Protocol):
+    async def status(self) -> VouchStatus: ...
 
 
 class Clock(Protocol):
@@ -40,7 +54,7 @@ class SystemClock:
 
 
 class SessionMonitor:
-    def __init__(self, client: VouchClient, clock: Clock | None = None, lead_time: float = 15 * 60, *,
+    def __init__(self, client: StatusSource, clock: Clock | None = None, lead_time: float = 15 * 60, *,
                  status_interval: float = 300.0, max_sleep: float = 30.0, jump_threshold: float = 20.0) -> None:
         self.client = client
         self.clock = clock or SystemClock()
@@ -55,6 +69,7 @@ class SessionMonitor:
         self._status: VouchStatus | None = None
         self._error = ""
         self._was_logged_in = False
+        self._known: KnownSession | None = None
         self._status_read_mono = float("-inf")
         self._poke = asyncio.Event()
 
@@ -65,12 +80,13 @@ class SessionMonitor:
     def logged_out_by_user(self) -> None:
         """An explicit logout is "not logged in", not "expired"."""
         self._was_logged_in = False
+        self._known = None
         self._status = VouchStatus(authenticated=False, read_at=self.clock.wall())
         self.evaluate()
 
     def evaluate(self) -> SessionSnapshot:
         snapshot = evaluate(self._status, self.clock.wall(), self.lead_time,
-                            was_logged_in=self._was_logged_in, error=self._error)
+                            was_logged_in=self._was_logged_in, error=self._error, known=self._known)
         if snapshot.logged_in:
             self._was_logged_in = True
         old, self.snapshot = self.snapshot, snapshot
@@ -83,8 +99,12 @@ class SessionMonitor:
 
     async def refresh_now(self) -> SessionSnapshot:
         try:
-            self._status = await self.client.status()
+            self._status = status = await self.client.status()
             self._error = ""
+            if status.expires_at is not None:
+                self._known = KnownSession(status.email, status.expires_at)
+            elif not status.authenticated and not status.may_be_unreachable:  # the agent or vouch said it ended
+                self._known = None
         except VouchDesktopError as exc:
             log.warning("vouch status failed: %s", exc.message)
             self._error = exc.message
@@ -124,10 +144,11 @@ class SessionMonitor:
                 continue
             due = self.clock.monotonic() - self._status_read_mono >= self.status_interval
             predicted = evaluate(self._status, self.clock.wall(), self.lead_time,
-                                 was_logged_in=self._was_logged_in, error=self._error)
+                                 was_logged_in=self._was_logged_in, error=self._error, known=self._known)
             # before announcing "expired", ask vouch: the user may have logged in from a terminal
             expiring_now = predicted.state is SessionState.EXPIRED and self.snapshot.state is not SessionState.EXPIRED
-            if poked or due or self._error or expiring_now:
+            retrying = self._error or self.snapshot.state is SessionState.UNCONFIRMED
+            if poked or due or retrying or expiring_now:
                 await self.refresh_now()
             else:
                 self.evaluate()

@@ -12,7 +12,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from fido2.ctap import CtapDevice
 
 log = logging.getLogger(__name__)
 YUBICO_VENDOR_ID = 0x1050
@@ -69,7 +72,7 @@ class KeyInfo:
     aaguid: str
 
 
-def key_info(device) -> KeyInfo:
+def key_info(device: CtapDevice) -> KeyInfo:
     """Ask an open CTAP device what it is (CTAP2 getInfo); for diagnostics, not for polling."""
     from fido2.ctap2 import Ctap2
 

@@ -205,8 +205,10 @@ class FakeSsmAgent:
 
     async def _shutdown(self) -> None:
         await self._end_sessions(list(self._sessions), "the agent stopped")
-        self._server.close()
-        await self._server.wait_closed()
+        server = self._server
+        if server is not None:  # None if serving never started
+            server.close()
+            await server.wait_closed()
 
     def url_for(self, session_id: str) -> str:
         return f"ws://{self.host}:{self.port}/v1/data-channel/{session_id}?role=publish_subscribe"

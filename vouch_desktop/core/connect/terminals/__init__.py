@@ -7,10 +7,10 @@ import shutil
 import sys
 from dataclasses import dataclass
 
+from vouch_desktop.core.connect.errors import ConnectError
 from vouch_desktop.core.connect.terminals import linux, macos, windows
 from vouch_desktop.core.connect.terminals.spec import TerminalSpec
 from vouch_desktop.core.connect.terminals.template import expand, parse
-from vouch_desktop.core.errors import VouchDesktopError
 
 CUSTOM = "custom"
 
@@ -36,7 +36,7 @@ class LaunchPlan:
     terminal: str  # the name shown to the user
 
 
-class NoTerminal(VouchDesktopError):
+class NoTerminal(ConnectError):
     pass
 
 

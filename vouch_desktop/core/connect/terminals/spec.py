@@ -21,7 +21,8 @@ def _titled(title_args: list[str] | None, title: str) -> list[str]:
     return [a.replace("{title}", title) for a in title_args or []]
 
 
-def argv_terminal(id: str, name: str, executable: str, before: list[str], title: list[str] | None = None) -> TerminalSpec:
+def argv_terminal(id: str, name: str, executable: str, before: list[str],
+                  title: list[str] | None = None) -> TerminalSpec:
     """A terminal that takes the command as separate arguments after ``before``; ``title`` holds
     the flag(s) that set the title, with "{title}" where the title goes."""
 
@@ -31,7 +32,8 @@ def argv_terminal(id: str, name: str, executable: str, before: list[str], title:
     return TerminalSpec(id, name, executable, build)
 
 
-def string_terminal(id: str, name: str, executable: str, before: list[str], title: list[str] | None = None) -> TerminalSpec:
+def string_terminal(id: str, name: str, executable: str, before: list[str],
+                    title: list[str] | None = None) -> TerminalSpec:
     """A terminal that takes the whole command as ONE argument, which it splits like a shell:
     quote it with shlex.join so that it splits back into exactly our arguments."""
 

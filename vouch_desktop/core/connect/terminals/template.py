@@ -19,7 +19,8 @@ def parse(template: str) -> list[str]:
     try:
         pieces = shlex.split(template)
     except ValueError as exc:
-        raise ValidationError("terminal_template", f"The terminal command line has unbalanced quotes ({exc}).") from None
+        raise ValidationError("terminal_template",
+                              f"The terminal command line has unbalanced quotes ({exc}).") from None
     if not pieces:
         raise ValidationError("terminal_template", "The terminal command line is empty.")
     found = set()
@@ -29,13 +30,16 @@ def parse(template: str) -> list[str]:
                 if name is None:
                     continue
                 if name not in PLACEHOLDERS or spec or conversion:
-                    raise ValidationError("terminal_template",
-                                          f"Unknown placeholder {{{name}}}: use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}.")
+                    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                    raise ValidationError("terminal_template", f"Unknown placeholder {{{name}}}: use {known}.")
                 found.add(name)
         except ValueError as exc:
-            raise ValidationError("terminal_template", f"Stray brace in '{piece}': write {{{{ or }}}} for a literal brace ({exc}).") from None
+            raise ValidationError(
+                "terminal_template", f"Stray brace in '{piece}': write {{{{ or }}}} for a literal brace ({exc}).",
+            ) from None
     if "command" not in found:
-        raise ValidationError("terminal_template", "The terminal command line needs {command} where the SSM command goes.")
+        raise ValidationError("terminal_template",
+                              "The terminal command line needs {command} where the SSM command goes.")
     return pieces
 
 

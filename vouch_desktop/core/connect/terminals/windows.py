@@ -13,6 +13,7 @@ def _cmd_console(command: list[str], title: str) -> list[str]:
 
 
 TERMINALS: list[TerminalSpec] = [
-    argv_terminal("windows-terminal", "Windows Terminal", "wt.exe", ["--"], ["-w", "0", "new-tab", "--title", "{title}"]),
+    argv_terminal("windows-terminal", "Windows Terminal", "wt.exe", ["--"],
+                  ["-w", "0", "new-tab", "--title", "{title}"]),
     TerminalSpec("cmd", "Command Prompt", "cmd.exe", _cmd_console),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from typing import Protocol
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -16,9 +17,15 @@ class RegistryBackend(Protocol):
 
 
 class WinRegistry:
-    """The current user's registry (only importable on Windows)."""
+    """The current user's registry (only usable on Windows: ``autostart_for`` builds it there alone).
+
+    Each method checks the platform first, which also tells a type checker on another OS to leave
+    ``winreg``'s Windows-only names alone.
+    """
 
     def get(self, key: str, name: str) -> str | None:
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
         import winreg
 
         try:
@@ -28,12 +35,16 @@ class WinRegistry:
             return None
 
     def set(self, key: str, name: str, value: str) -> None:
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
         import winreg
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, key) as handle:
             winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
 
     def delete(self, key: str, name: str) -> None:
+        if sys.platform != "win32":
+            raise OSError("The Windows registry exists only on Windows.")
         import winreg
 
         try:

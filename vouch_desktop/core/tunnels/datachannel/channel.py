@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,9 +57,9 @@ MIN_RTO, MAX_RTO, CLOCK_GRANULARITY = 0.2, 1.0, 0.01
 class WebSocket(Protocol):
     """What the channel needs of a websocket (websockets' client and server connections have it)."""
 
-    async def send(self, message: bytes | str) -> None: ...
+    async def send(self, message: bytes) -> None: ...  # the channel sends binary frames only
 
-    def __aiter__(self): ...
+    def __aiter__(self) -> AsyncIterator[bytes | str]: ...
 
 
 class ChannelClosed(Exception):

@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.tunnels.errors import TunnelError
 
 HEADER = struct.Struct(">I32sIQqQ16s32sII")
 HEADER_LENGTH = 116  # the header length field's value: the payload length field's offset
@@ -63,7 +63,7 @@ class Flag(enum.IntEnum):
     CONNECT_TO_PORT_ERROR = 3
 
 
-class ProtocolError(VouchDesktopError):
+class ProtocolError(TunnelError):
     """The other side sent something that is not the data channel protocol."""
 
 

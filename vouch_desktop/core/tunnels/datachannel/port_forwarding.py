@@ -22,9 +22,8 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel, WebSocket
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
@@ -38,6 +37,10 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     open_data_channel_input,
 )
 from vouch_desktop.core.tunnels.datachannel.smux import SmuxSession, SmuxStream
+from vouch_desktop.core.tunnels.errors import TunnelError
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +60,11 @@ RESUME_ATTEMPTS = 6
 RESUME_FIRST_DELAY, RESUME_MAX_DELAY = 0.1, 5.0
 
 
-class ForwardingError(VouchDesktopError):
-    def __init__(self, message: str, *, advice: str = "", permanent: bool = False) -> None:
-        super().__init__(message, advice=advice)
-        self.permanent = permanent
+class ForwardingError(TunnelError):
+    """The built-in backend cannot carry this session (``permanent`` when another attempt cannot help)."""
 
 
-class ResumeRefused(VouchDesktopError):
+class ResumeRefused(TunnelError):
     """Session Manager will not resume the session (it ended, or access is gone): trying again cannot help."""
 
 
@@ -92,7 +93,7 @@ class PortForwardingSession:
         self.connections = 0  # local connections open now
         self.destination_errors = 0  # times the agent could not connect to the destination
         self.channel: DataChannel | None = None
-        self._ws = None
+        self._ws: ClientConnection | None = None
         self._server: asyncio.AbstractServer | None = None
         self._mux: SmuxSession | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -111,8 +112,8 @@ class PortForwardingSession:
             self._ws = await self._connect(self.stream_url, self.token)
         except Exception as exc:  # OSError, InvalidHandshake, InvalidURI, TimeoutError …
             await self.close(terminate=False)
-            why = exc or type(exc).__name__
-            raise ForwardingError(f"Cannot open the Session Manager data channel: {why}") from None
+            reason = exc or type(exc).__name__
+            raise ForwardingError(f"Cannot open the Session Manager data channel: {reason}") from None
         self.channel = DataChannel(self._ws, outgoing=INPUT_STREAM, incoming=OUTPUT_STREAM, on_message=self._on_message)
         self._run = asyncio.ensure_future(self._run_channel())
         try:
@@ -129,7 +130,7 @@ class PortForwardingSession:
         log.info("data channel up (agent %s, %s)", self.agent_version,
                  "multiplexed" if self.multiplexed else "one connection at a time")
 
-    async def _connect(self, url: str, token: str) -> Any:
+    async def _connect(self, url: str, token: str) -> ClientConnection:
         from websockets.asyncio.client import connect
 
         from vouch_desktop.core.tunnels.datachannel.transport import CoalescingClientConnection
@@ -191,8 +192,8 @@ class PortForwardingSession:
         elif self._run in done:
             raise ForwardingError(f"The data channel closed during the handshake: {self._run.result()}")
         else:
-            raise ForwardingError(f"The SSM agent did not complete the handshake within "
-                                  f"{self.handshake_timeout:.0f} s.")
+            raise ForwardingError(
+                f"The SSM agent did not complete the handshake within {self.handshake_timeout:.0f} s.")
 
     async def _run_channel(self) -> str:
         assert self.channel is not None
@@ -366,7 +367,7 @@ class PortForwardingSession:
                     await self.channel.send_flag(Flag.DISCONNECT_TO_PORT)
 
 
-async def first_to_finish(*coroutines) -> None:
+async def first_to_finish(*coroutines: Awaitable[object]) -> None:
     """Run both directions of a connection; when one ends, the connection is over: stop the other."""
     tasks = [asyncio.ensure_future(c) for c in coroutines]
     try:

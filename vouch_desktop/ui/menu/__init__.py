@@ -1,0 +1,20 @@
+"""The tray menu's sections, one module each. A section is built from the current state every time
+the menu opens; each is built on its own (ui/tray.py), so one that fails shows an error line in
+its place and every other section, and Quit, are still there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vouch_desktop.core.app.service import AppService
+from vouch_desktop.core.app.tasks import Tasks
+from vouch_desktop.ui.windows.windows import Windows
+
+
+@dataclass(frozen=True)
+class MenuContext:
+    """What the sections read and act on."""
+
+    service: AppService
+    tasks: Tasks
+    windows: Windows

@@ -1,0 +1,161 @@
+"""Editing one instance or tunnel profile, with each validation message shown beside its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vouch_desktop.core.aws.databases import DatabaseEndpoint
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
+from vouch_desktop.core.storage.profiles import (
+    LOCAL_PORT_DOCUMENT,
+    REMOTE_HOST_DOCUMENT,
+    InstanceProfile,
+    Profile,
+    TunnelProfile,
+)
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
+
+
+class FormDialog(QDialog):
+    """A form whose ``save`` callback raises ValidationErrors; messages land next to the fields."""
+
+    def __init__(self, title: str, save: Callable[[Profile], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
+        self._save = save
+        self.form = QFormLayout()
+        self.fields = FieldErrors(self.form)
+        self.errors = self.fields.labels
+        self.general_error = QLabel()
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.try_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(buttons)
+
+    def add_field(self, name: str, label: str, widget: W, hint: str = "") -> W:
+        return self.fields.add_row(name, label, widget, hint)
+
+    def build(self) -> Profile:
+        raise NotImplementedError
+
+    def try_save(self) -> None:
+        self.fields.clear()
+        self.general_error.hide()
+        try:
+            self._save(self.build())
+        except ValidationErrors as exc:
+            unplaced = self.fields.show(exc.by_field())
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.show()
+            return
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the dialog stays open
+            self.general_error.setText(exc.user_text())
+            self.general_error.show()
+            return
+        self.accept()
+
+    def add_region(self, regions: list[str], current: str) -> QComboBox:
+        box = QComboBox()
+        box.setEditable(True)
+        box.addItems(sorted(set(regions) | {current}))
+        box.setCurrentText(current)
+        return self.add_field("region", "Region", box)
+
+
+class InstanceProfileDialog(FormDialog):
+    def __init__(self, profile: InstanceProfile, regions: list[str], save: Callable[[Profile], None],
+                 parent: QWidget | None = None, title: str = "Instance profile") -> None:
+        super().__init__(title, save, parent)
+        self.name = self.add_field("name", "Name", QLineEdit(profile.name))
+        self.target = self.add_field("target", "Target", QLineEdit(profile.target),
+                                     "An instance id, or a tag filter such as Name=web-* (resolved when connecting)")
+        self.region = self.add_region(regions, profile.region)
+        self.aws_profile = self.add_field("aws_profile", "AWS profile", QLineEdit(profile.aws_profile),
+                                          "Empty: the profile from Settings")
+        self.ssh_user = self.add_field("ssh_user", "SSH user", QLineEdit(profile.ssh_user))
+        self.document = self.add_field("document", "SSM document", QLineEdit(profile.document), "Empty: a shell")
+
+    def build(self) -> InstanceProfile:
+        return InstanceProfile(name=self.name.text(), target=self.target.text().strip(),
+                               region=self.region.currentText().strip(), aws_profile=self.aws_profile.text().strip(),
+                               document=self.document.text().strip(), ssh_user=self.ssh_user.text().strip())
+
+
+class TunnelProfileDialog(FormDialog):
+    def __init__(self, profile: TunnelProfile, regions: list[str], save: Callable[[Profile], None],
+                 databases: list[DatabaseEndpoint] | None = None, parent: QWidget | None = None,
+                 title: str = "Tunnel profile") -> None:
+        super().__init__(title, save, parent)
+        self.database = QComboBox()
+        self.database.addItem("— pick an RDS database to fill the form —")
+        self.databases: list[DatabaseEndpoint] = []  # item i+1 of the box; Qt holds only the labels
+        self.add_databases(databases or [])
+        self.database.currentIndexChanged.connect(self._database_picked)
+        self.form.addRow("Database", self.database)
+        self.name = self.add_field("name", "Name", QLineEdit(profile.name))
+        self.target = self.add_field("target", "Bastion", QLineEdit(profile.target),
+                                     "Instance id, or a tag filter such as Name=bastion-*")
+        self.document = self.add_field("document", "Forward to", QComboBox())
+        self.document.addItem("A remote host through the bastion (RDS)", REMOTE_HOST_DOCUMENT)
+        self.document.addItem("A port on the bastion itself", LOCAL_PORT_DOCUMENT)
+        self.document.setCurrentIndex(0 if profile.document == REMOTE_HOST_DOCUMENT else 1)
+        self.remote_host = self.add_field("remote_host", "Remote host", QLineEdit(profile.remote_host))
+        self.remote_port = self.add_field("remote_port", "Remote port", QSpinBox())
+        self.remote_port.setRange(0, 65535)
+        self.remote_port.setValue(profile.remote_port)
+        self.local_port = self.add_field("local_port", "Local port", QSpinBox(), "0 picks a free port when started")
+        self.local_port.setRange(0, 65535)
+        self.local_port.setValue(profile.local_port)
+        self.region = self.add_region(regions, profile.region)
+        self.aws_profile = self.add_field("aws_profile", "AWS profile", QLineEdit(profile.aws_profile),
+                                          "Empty: the profile from Settings")
+        self.group = self.add_field("group", "Group", QLineEdit(profile.group), "Tunnels in a group toggle together")
+        self.start_at_launch = self.add_field("start_at_launch", "", QCheckBox("Start when Vouch Desktop starts"))
+        self.start_at_launch.setChecked(profile.start_at_launch)
+
+    def add_databases(self, endpoints: list[DatabaseEndpoint]) -> None:
+        for endpoint in endpoints:
+            self.databases.append(endpoint)
+            self.database.addItem(endpoint.label)
+
+    def _database_picked(self, index: int) -> None:
+        if not 1 <= index <= len(self.databases):
+            return
+        endpoint = self.databases[index - 1]
+        self.remote_host.setText(endpoint.host)
+        self.remote_port.setValue(endpoint.port)
+        self.region.setCurrentText(endpoint.region)
+        self.document.setCurrentIndex(0)
+        if not self.name.text():
+            suffix = "" if endpoint.role in ("instance", "writer") else f"-{endpoint.role}"
+            self.name.setText(endpoint.identifier + suffix)
+        if not self.local_port.value():
+            self.local_port.setValue(endpoint.port)
+
+    def build(self) -> TunnelProfile:
+        return TunnelProfile(name=self.name.text(), target=self.target.text().strip(),
+                             remote_host=self.remote_host.text().strip(), remote_port=self.remote_port.value(),
+                             local_port=self.local_port.value(), region=self.region.currentText().strip(),
+                             aws_profile=self.aws_profile.text().strip(), document=self.document.currentData(),
+                             start_at_launch=self.start_at_launch.isChecked(), group=self.group.text().strip())

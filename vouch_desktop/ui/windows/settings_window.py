@@ -1,0 +1,137 @@
+"""Settings: every field validated on save, messages beside the field; applied without a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
+from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
+from vouch_desktop.core.tunnels.backends import TunnelBackend
+from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
+
+
+class SettingsWindow(QDialog):
+    def __init__(self, settings: Settings, *, profiles: list[str], terminals: list[TerminalSpec],
+                 save: Callable[[Settings], None], test_terminal: Callable[[Settings], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings — Vouch Desktop")
+        self.setMinimumWidth(520)
+        self._original, self._save, self._test = settings, save, test_terminal
+        form = QFormLayout()
+        self.fields = FieldErrors(form)
+        self.errors = self.fields.labels
+        row = self.fields.add_row
+
+        self.aws_profile = QComboBox()
+        self.aws_profile.setEditable(True)
+        self.aws_profile.addItems(sorted(set(profiles) | {settings.aws_profile}))
+        self.aws_profile.setCurrentText(settings.aws_profile)
+        row("aws_profile", "AWS profile", self.aws_profile, "From your AWS config (vouch setup aws creates 'vouch')")
+        self.regions = QLineEdit(", ".join(settings.regions))
+        row("regions", "Regions", self.regions, "Comma-separated, e.g. eu-west-1, us-east-1")
+        self.terminal = QComboBox()
+        self.terminal.addItem("Automatic (first one found)", "")
+        for spec in terminals:
+            self.terminal.addItem(spec.name, spec.id)
+        self.terminal.addItem("Custom command line…", CUSTOM)
+        self.terminal.setCurrentIndex(max(0, self.terminal.findData(settings.terminal)))
+        test = QPushButton("Test terminal")
+        test.clicked.connect(lambda: self._test(self.collect()))
+        terminal_row = QWidget()
+        line = QHBoxLayout(terminal_row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.terminal, 1)
+        line.addWidget(test)
+        row("terminal", "Terminal", terminal_row)
+        self.template = QLineEdit(settings.terminal_template)
+        self.template.setPlaceholderText("myterm --title {title} -e {command}")
+        row("terminal_template", "Custom command line", self.template,
+            "Placeholders: {command} {title} {target} {region} {profile}")
+        self.notify = QCheckBox("Notify before and at expiry")
+        self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
+                               "its own too (30 and 5 minutes before, and at expiry, without a button); those "
+                               "cannot be turned off here.")
+        self.notify.setChecked(settings.notify_enabled)
+        row("notify_enabled", "", self.notify)
+        self.lead = QSpinBox()
+        self.lead.setRange(0, 1000)
+        self.lead.setSuffix(" min")
+        self.lead.setValue(settings.notify_lead_minutes)
+        row("notify_lead_minutes", "Warn before expiry", self.lead)
+        self.vouch_path = QLineEdit(settings.vouch_path)
+        self.vouch_path.setPlaceholderText("found on PATH")
+        row("vouch_path", "vouch executable", self.vouch_path)
+        self.plugin_path = QLineEdit(settings.plugin_path)
+        self.plugin_path.setPlaceholderText("found on PATH")
+        row("plugin_path", "session-manager-plugin", self.plugin_path)
+        self.tunnel_backend = QComboBox()
+        for backend in TunnelBackend:
+            self.tunnel_backend.addItem(backend.choice_label, backend.value)
+        self.tunnel_backend.setCurrentIndex(max(0, self.tunnel_backend.findData(settings.tunnel_backend)))
+        row("tunnel_backend", "Tunnels use", self.tunnel_backend, "Applies when a tunnel next starts.")
+        self.allow_without_key = QCheckBox("Allow login when no key is detected (some keys are not visible)")
+        self.allow_without_key.setChecked(settings.allow_login_without_key)
+        row("allow_login_without_key", "", self.allow_without_key)
+        self.start_at_login = QCheckBox("Start Vouch Desktop when I log in")
+        self.start_at_login.setChecked(settings.start_at_login)
+        row("start_at_login", "", self.start_at_login)
+        self.log_level = QComboBox()
+        self.log_level.addItems(list(LOG_LEVELS))
+        self.log_level.setCurrentText(settings.log_level)
+        row("log_level", "Log level", self.log_level)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.try_save)
+        buttons.rejected.connect(self.reject)
+        self.general_error = QLabel()  # what belongs to no field: the file could not be saved
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(buttons)
+
+    def collect(self) -> Settings:
+        return replace(self._original, aws_profile=self.aws_profile.currentText().strip(),
+                       regions=[r.strip() for r in self.regions.text().split(",") if r.strip()],
+                       terminal=self.terminal.currentData(), terminal_template=self.template.text().strip(),
+                       notify_enabled=self.notify.isChecked(), notify_lead_minutes=self.lead.value(),
+                       vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
+                       tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
+                       allow_login_without_key=self.allow_without_key.isChecked(),
+                       start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
+
+    def try_save(self) -> None:
+        self.fields.clear()
+        self.general_error.hide()
+        try:
+            self._save(self.collect())
+        except ValidationErrors as exc:
+            unplaced = self.fields.show(exc.by_field())
+            if unplaced:
+                self.general_error.setText("\n".join(unplaced.values()))
+                self.general_error.show()
+            return
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the window stays open
+            self.general_error.setText(exc.user_text())
+            self.general_error.show()
+            return
+        self.accept()
