@@ -16,6 +16,7 @@ import contextlib
 import logging
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from vouch_desktop.core.tunnels.datachannel.messages import ClientMessage, Flag, PayloadType, flag_of
 from vouch_desktop.demo.ssm_agent import facts
@@ -199,8 +200,9 @@ class BasicPortSession(PortSessionBase):
 
     async def run(self) -> str:
         pump = asyncio.ensure_future(self._write_pump())
+        ends: list[asyncio.Future[Any]] = [pump, self.cancelled]
         try:
-            await asyncio.wait([pump, self.cancelled], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
         finally:
             pump.cancel()
             await asyncio.gather(pump, return_exceptions=True)

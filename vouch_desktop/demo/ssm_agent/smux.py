@@ -97,16 +97,17 @@ class SmuxServer:
             if version != 1:
                 self.close("invalid protocol")
                 return
+            stream = self.streams.get(stream_id)
             if command == SYN:
-                if stream_id not in self.streams:
-                    self.streams[stream_id] = stream = AgentStream(self, stream_id)
-                    self._accepts.put_nowait(stream)
+                if stream is None:
+                    self.streams[stream_id] = opened = AgentStream(self, stream_id)
+                    self._accepts.put_nowait(opened)
             elif command == FIN:
-                if (stream := self.streams.get(stream_id)) is not None:
+                if stream is not None:
                     stream.remote_closed = True
                     stream._readable.set()
             elif command == PSH:
-                if payload and (stream := self.streams.get(stream_id)) is not None:
+                if payload and stream is not None:
                     stream._chunks.append(payload)
                     stream._readable.set()
                     self._bucket -= len(payload)
