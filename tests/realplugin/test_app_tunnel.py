@@ -15,7 +15,7 @@ from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.storage.profiles import ProfileBook, TunnelProfile
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.tunnels.carriers import PLUGIN
+from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState
 
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
@@ -36,7 +36,7 @@ def test_a_saved_tunnel_runs_through_aws_plugin(real_plugin, aws_env, fake_aws, 
                                 backend=lambda: "plugin")
         await manager.start(saved)
         status = await wait_state(manager, "orders", TunnelState.UP, timeout=30)
-        assert status.backend == PLUGIN and status.local_port == saved.local_port
+        assert status.backend is TunnelBackend.PLUGIN and status.local_port == saved.local_port
         (pid,) = manager.pids()
         plugin = psutil.Process(pid)
         assert plugin.exe() == os.path.realpath(real_plugin)
