@@ -16,19 +16,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.tunnels.datachannel.messages import CHANNEL_CLOSED, ClientMessage
 from vouch_desktop.demo.ssm_agent import facts
 from vouch_desktop.demo.ssm_agent.datachannel import AgentDataChannel, HandlerNotReady, LinkFaults, SessionFailed
 from vouch_desktop.demo.ssm_agent.port import BasicPortSession, MuxPortSession
-from vouch_desktop.demo.ssm_agent.shell import ShellSession
+
+if TYPE_CHECKING:
+    from vouch_desktop.demo.ssm_agent.shell import ShellSession
 
 log = logging.getLogger(__name__)
 DEFAULT_AGENT_VERSION = "3.3.1142.0"
@@ -99,6 +102,10 @@ class AgentSession:
                     self._kms_action()])
             else:
                 self.channel.handshake_skipped = True
+            if sys.platform == "win32":  # a pseudo-terminal is POSIX: this fake has no shell to offer there
+                raise SessionFailed("the demo's fake agent offers shells on Linux and macOS only")
+            from vouch_desktop.demo.ssm_agent.shell import ShellSession
+
             self.plugin = ShellSession(self.channel, read_pause=lambda: agent.read_pause)
         await self.plugin.start()
         return await self.plugin.run()
@@ -130,10 +137,9 @@ class AgentSession:
             await asyncio.gather(self._task, return_exceptions=True)
         if self.plugin is not None:
             with contextlib.suppress(Exception):
-                if isinstance(self.plugin, ShellSession):
-                    await self.plugin.stop()
-                else:
-                    self.plugin.stop()
+                stopped = self.plugin.stop()
+                if asyncio.iscoroutine(stopped):  # the shell's: it waits for its process
+                    await stopped
         self.channel.stop()
         ws, self.channel.ws = self.channel.ws, None
         if ws is not None:
