@@ -55,6 +55,8 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         assert unknown.returncode == ExitCode.UNKNOWN_PROFILE
         assert "There is no tunnel profile named 'nope'." in unknown.stderr and "orders-db" in unknown.stderr
         assert cli("--demo", "connect", "nope", env=runtime_env).returncode == ExitCode.UNKNOWN_PROFILE
+        palette = cli("--demo", "connect", env=runtime_env)  # no name: the app opens its Connect… palette
+        assert palette.returncode == 0 and "Connect… palette is open" in palette.stdout, palette.stderr
 
         second = cli("--demo", env=runtime_env)  # a second launch hands over and leaves
         assert second.returncode == 0 and "already running" in second.stdout
@@ -78,6 +80,8 @@ def test_without_the_app(runtime_env, fake_vouch, isolated_home):
     assert result.returncode == ExitCode.NOT_LOGGED_IN and result.stdout.startswith("Not logged in")
     result = cli("tunnel", "up", "x", env=env)
     assert result.returncode == ExitCode.NOT_RUNNING and "not running" in result.stderr
+    result = cli("connect", env=env)
+    assert result.returncode == ExitCode.NOT_RUNNING and "the Connect… palette lives in the tray app" in result.stderr
     result = cli("connect", "nothing", env=env)
     assert result.returncode == ExitCode.UNKNOWN_PROFILE and "no instance profile named 'nothing'" in result.stderr
     assert cli("tunnel", "sideways", env=env).returncode == 2  # argparse usage error
@@ -128,3 +132,27 @@ def test_version_and_help_import_neither_qt_nor_botocore(flag):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
     assert ("vouch-desktop" in result.stdout) and ("exit codes:" in result.stdout or flag == "--version")
+
+
+@pytest.mark.parametrize("command", ["status", "connect", "tunnel", "profiles", "quit", "ssm-session"])
+def test_each_sub_commands_help_describes_it_and_every_argument(command, capsys):
+    """`vouch-desktop COMMAND --help` as a user reads it: what the command does, and a line of help for
+    every argument (argparse prints a bare name for an argument without one)."""
+    import argparse
+
+    from vouch_desktop.cli.parser import build_parser, build_ssm_session_parser
+
+    with pytest.raises(SystemExit) as exit:
+        main([command, "--help"])
+    assert exit.value.code == 0
+    text = capsys.readouterr().out
+    parser = build_ssm_session_parser() if command == "ssm-session" else next(
+        action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+    ).choices[command]
+    assert parser.description and " ".join(parser.description.split()) in " ".join(text.split())
+    for action in parser._actions:
+        if action.help is not argparse.SUPPRESS:
+            assert action.help, f"{command}: {action.dest} has no help"
+            assert " ".join(action.help.split())[:40] in " ".join(text.split())
+    if command != "ssm-session":
+        assert "example:\n  vouch-desktop " in text

@@ -5,11 +5,15 @@ start to "ready", a tunnel up through the frozen fake plugin carrying bytes, and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests import test_cli
@@ -92,6 +96,62 @@ def test_frozen_demo_starts_carries_a_tunnel_and_quits_cleanly(build, runtime_en
     assert "Traceback" not in log.read_text(), log.read_text()
     assert process_watch.leftovers(str(app)) == []
     assert list(temp.iterdir()) == []  # the demo world's temporary home is gone
+
+
+def test_connect_from_the_frozen_demo_runs_the_session_in_a_real_xterm(build, runtime_env, process_watch, tmp_path):
+    """Connect (the command line asks the running frozen app) → the frozen app's own `detach` starts xterm
+    (chosen through $TERMINAL) → inside it the frozen app's `terminal-run` (the window is kept open on an
+    error) → `ssm-session` (no AWS CLI on PATH) → the frozen fake plugin, holding a Connected session."""
+    app, _, _ = build
+    temp = tmp_path / "app-tmp"
+    temp.mkdir()
+    path = [d for d in runtime_env["PATH"].split(os.pathsep) if not shutil.which("aws", path=d)]
+    env = dict(runtime_env, TMPDIR=str(temp), TERMINAL="xterm", PATH=os.pathsep.join(path),
+               **{MARK_VARIABLE: process_watch.mark})
+    env.pop("PYTHONPATH")  # nothing from this source tree: the bundle must be whole
+    for name in ("XDG_CURRENT_DESKTOP", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    log = tmp_path / "app.log"
+    process = start_app(env, log, app=str(app))
+    windows: list[psutil.Process] = []
+    try:
+        wait_for_line(log, READY_LINE, process)
+        connect = cli("--demo", "connect", "web-1 (demo)", env=env, app=str(app))
+        assert connect.returncode == 0, connect.stdout + connect.stderr
+        assert connect.stdout.startswith("Opened web-1 (demo) (i-"), connect.stdout
+        deadline = time.monotonic() + 30
+        plugin = None
+        while plugin is None and time.monotonic() < deadline:
+            windows = [p for p in psutil.process_iter(["name", "environ"]) if p.info["name"] == "xterm"
+                       and (p.info["environ"] or {}).get(MARK_VARIABLE) == process_watch.mark]
+            plugin = next((c for w in windows for c in w.children(recursive=True)
+                           if "StartSession" in c.cmdline() and "session-manager-plugin" in " ".join(c.cmdline())),
+                          None)
+            time.sleep(0.2)
+        assert plugin is not None, f"no session in a real xterm: {[w.cmdline() for w in windows]}"
+        chain = [" ".join(p.cmdline()[:3]) for p in plugin.parents()]
+        assert any(f"{app} terminal-run" in link for link in chain), chain  # the frozen carrier, in the window
+        bundle = str(app.parent)  # the terminal gets the user's environment, not the bundle's library paths
+        assert [k for k, v in windows[0].environ().items() if bundle in v] == [], windows[0].environ()
+        time.sleep(2)
+        assert plugin.is_running()  # the fake plugin stays while its session is Connected
+    finally:
+        for window in windows:  # the user's window outlives the app: close it as the user would
+            with contextlib.suppress(psutil.Error):
+                window.terminate()
+        if process.poll() is None:
+            cli("--demo", "quit", env=env, app=str(app))
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert "Traceback" not in log.read_text(), log.read_text()
+    deadline = time.monotonic() + 15
+    while process_watch.leftovers(str(app)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert process_watch.leftovers(str(app)) == []
 
 
 def test_the_deb_installs_the_app_the_menu_entry_and_the_icon(build, tmp_path):

@@ -80,6 +80,7 @@ class FakeDesktop:
     """The tray, as the control handlers see it."""
 
     menus: int = 0
+    palettes: int = 0
     quits: int = 0
     errors: list[tuple[str, VouchDesktopError]] = field(default_factory=list)
     asked: list[list[str]] = field(default_factory=list)
@@ -91,6 +92,9 @@ class FakeDesktop:
 
     def request_quit(self) -> None:
         self.quits += 1
+
+    def show_connect_palette(self) -> None:
+        self.palettes += 1
 
     async def choose_instance(self, profile: InstanceProfile,
                               matches: list[DiscoveredInstance]) -> DiscoveredInstance | None:

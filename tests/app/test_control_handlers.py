@@ -28,6 +28,7 @@ from vouch_desktop.core.system.ipc_protocol import (
     ListTunnels,
     Quit,
     ReloadProfiles,
+    ShowConnectPalette,
     ShowMenu,
     Status,
     TunnelDown,
@@ -85,6 +86,7 @@ def test_unknown_profiles_are_typed_failures(service):
 def test_show_reload_and_quit_go_to_the_desktop(service):
     desktop = FakeDesktop()
     assert answer(service, desktop, ShowMenu()) == Done() and desktop.menus == 1
+    assert answer(service, desktop, ShowConnectPalette()) == Done() and desktop.palettes == 1
     assert answer(service, desktop, ReloadProfiles()) == Done()
     assert answer(service, desktop, Quit()) == Done() and desktop.quits == 1
 

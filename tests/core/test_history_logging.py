@@ -54,7 +54,7 @@ def test_configured_log_file_gets_redacted_lines_once(tmp_path):
     log_file = tmp_path / "log" / "app.log"
     configure_logging(log_file, "INFO", stderr=False)
     configure_logging(log_file, "INFO", stderr=False)  # idempotent
-    logging.getLogger("test").info("credential_process said %s", '{"SecretAccessKey": "TOPSECRET"}')
+    logging.getLogger("vouch_desktop.test").info("credential_process said %s", '{"SecretAccessKey": "TOPSECRET"}')
     for handler in logging.getLogger().handlers:
         handler.flush()
     text = log_file.read_text()

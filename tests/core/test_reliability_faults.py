@@ -131,14 +131,14 @@ def test_plugin_killed_again_and_again_reconnects_each_time(tunnel_world, reliab
                         and manager.status("orders").state is TunnelState.UP, 20, what=f"reconnect after kill {n + 1}")
             payload = f"after kill {n + 1}".encode()
             assert await roundtrip_async(first.local_port, payload) == payload
-        reconnects = [k for k, _ in events].count("tunnel_reconnect")
+        kinds = [k for k, _ in events]
         await manager.stop_all()
         assert manager.processes.pids() == [] and fake_aws.active_sessions() == []
-        return reconnects
+        return kinds.count("tunnel_drop"), kinds.count("tunnel_recovered")
 
-    reconnects = asyncio.run(scenario())
-    assert reconnects >= kills  # each kill is recorded (drop) and each return (up)
-    reliability(plugin_kills=kills, recovered=kills, history_reconnect_events=reconnects)
+    drops, recoveries = asyncio.run(scenario())
+    assert drops == recoveries == kills  # each kill is recorded as a drop and each return as a recovery
+    reliability(plugin_kills=kills, recovered=kills, history_drops=drops, history_recoveries=recoveries)
 
 
 def test_a_clock_jump_restarts_live_tunnels_on_the_same_ports(tunnel_world, reliability):
@@ -157,7 +157,7 @@ def test_a_clock_jump_restarts_live_tunnels_on_the_same_ports(tunnel_world, reli
         assert again.local_port == first.local_port
         assert await roundtrip_async(again.local_port, b"after the jump") == b"after the jump"
         await manager.stop_all()
-        return [k for k, _ in events].count("tunnel_reconnect")
+        return [k for k, _ in events].count("tunnel_recovered")
 
     reconnects = asyncio.run(scenario())
     assert reconnects >= 1

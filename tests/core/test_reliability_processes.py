@@ -55,7 +55,7 @@ def test_tunnel_start_stop_cycles_leave_no_orphan_process(tunnel_world, process_
 
 def test_the_orphan_count_sees_what_is_left_behind(process_watch):
     """The count can fail: a child not stopped, and a grandchild handed over to init, are both found."""
-    from vouch_desktop.core.system.processes import launch_detached
+    from vouch_desktop.core.system.detached import launch_detached
 
     sleeper = [sys.executable, "-c", "import time; time.sleep(30)"]
     child = subprocess.Popen(sleeper, start_new_session=True)

@@ -25,6 +25,7 @@ from vouch_desktop.core.tunnels.manager import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.demo.world import DemoWorld
 from vouch_desktop.ui.composition import VouchDesktop
+from vouch_desktop.ui.tray import find_action
 
 pytestmark = pytest.mark.desktop
 
@@ -96,9 +97,11 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             assert service.monitor.snapshot.state is SessionState.VALID
             tray.menu.aboutToShow.emit()
             texts = tray.menu_texts()
-            assert texts[0].startswith("Logged in as demo.user@example.com · ") and texts[0].endswith("min left")
+            assert texts[0] == "Connect…"  # the palette first; the state line heads the session's items
+            headline = texts[1]
+            assert headline.startswith("Logged in as demo.user@example.com · ") and headline.endswith("min left")
             assert "YubiKey: connected (YubiKey 5C NFC (demo))" in texts
-            assert tray.icon.toolTip().startswith(texts[0]) and tray.state == "valid"
+            assert tray.icon.toolTip().startswith(headline) and tray.state == "valid"
 
             # the session nears its end: one notification with a "Log in again" action
             demo.vouch_state.log_in(10 * 60)
@@ -126,8 +129,7 @@ def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, noti
             assert roundtrip(status.local_port, b"SELECT 1;") == b"SELECT 1;"
             assert tray.tunnels_up
             tray.menu.aboutToShow.emit()
-            tunnels_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Tunnels")
-            entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
+            entry = find_action(tray.submenu("Tunnels"), "orders-db")
             assert entry.isChecked() and f"up on localhost:{status.local_port}" in entry.text()
             pids = service.tunnels.pids()
             argvs = sorted(seen_during_login) + children_argv()
@@ -182,17 +184,23 @@ def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, ql
     async def scenario():
         async with running(desktop):
             desktop.tray.menu.aboutToShow.emit()
-            connect_menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Connect")
-            next(a for a in connect_menu.actions() if a.text().startswith("web-1 (demo)")).trigger()
+            find_action(desktop.tray.submenu("Instances"), "web-1 (demo)").trigger()
             await until(lambda: any(s.target == web1 for s in demo.fake_aws.active_sessions()), timeout=30)
+            # recorded once the terminal has lived through the launcher's watch (its first 2 s)
+            await until(lambda: service.history.recent_connections(), timeout=10)
             assert service.history.recent_connections()[0].target == web1
 
     try:
         qloop.run_until_complete(scenario())
-    finally:  # the terminal window is the user's and outlives the app: close it here
+    finally:  # the terminal window is the user's and outlives the app: close it here (the command inside
+        # may travel hex-encoded through the terminal-run carrier: look at the window's descendants too)
         for proc in psutil.process_iter(["name", "cmdline"]):
-            if proc.info["name"] == "xterm" and web1 in " ".join(proc.info["cmdline"] or []):
-                proc.kill()
+            if proc.info["name"] != "xterm":
+                continue
+            with contextlib.suppress(psutil.Error):
+                inside = [proc, *proc.children(recursive=True)]
+                if any(web1 in " ".join(p.cmdline()) for p in inside):
+                    proc.kill()
 
 
 @pytest.mark.parametrize("demo", [False], ids=["without-plugin"], indirect=True)
@@ -211,8 +219,7 @@ def test_without_the_plugin_a_saved_rds_tunnel_runs_on_the_built_in_backend(qapp
             payload = os.urandom(100_000)
             assert await asyncio.to_thread(roundtrip, status.local_port, payload) == payload
             desktop.tray.menu.aboutToShow.emit()
-            tunnels_menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Tunnels")
-            entry = next(a for a in tunnels_menu.actions() if a.text().startswith("orders-db"))
+            entry = find_action(desktop.tray.submenu("Tunnels"), "orders-db")
             assert entry.text().endswith("· built-in")
             # the settings window's choice applies from the next start, without a restart of the app
             service.apply_settings(dataclasses.replace(service.settings.current, tunnel_backend="plugin"))

@@ -19,6 +19,7 @@ from vouch_desktop.core.system.ipc_protocol import GetStatus, ListTunnels
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
+from vouch_desktop.ui.tray import find_action
 
 pytestmark = pytest.mark.desktop
 demo = test_app_end_to_end.demo  # the end-to-end tests' demo world (fixture), used as it is
@@ -36,9 +37,10 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
     socket_path = paths.socket_path(demo=True)
 
     def tunnel_entry() -> str:
+        """The tunnel's item: its text, then its tooltip (the full reason is there, not in the text)."""
         desktop.tray.menu.aboutToShow.emit()
-        menu = next(a.menu() for a in desktop.tray.menu.actions() if a.text() == "Tunnels")
-        return next(a.text() for a in menu.actions() if a.text().startswith("orders-db"))
+        entry = find_action(desktop.tray.submenu("Tunnels"), "orders-db")
+        return f"{entry.text()}\n{entry.toolTip()}"
 
     async def scenario():
         async with running(desktop):
@@ -51,7 +53,7 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
                 await until(lambda: UNREACHABLE in tunnels.status("orders-db").reason, timeout=30,
                             what="the tunnel reports the outage")
                 entry = tunnel_entry()
-                assert "reconnecting (attempt" in entry and UNREACHABLE in entry
+                assert "reconnecting (attempt" in entry.splitlines()[0] and UNREACHABLE in entry
                 # the app answers its command line during the outage, with the reason
                 listed = await asyncio.to_thread(send_request, socket_path, ListTunnels(), timeout=5)
                 [row] = [t for t in listed.tunnels if t.name == "orders-db"]

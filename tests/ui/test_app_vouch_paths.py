@@ -16,6 +16,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.tunnels.manager import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.composition import VouchDesktop
+from vouch_desktop.ui.tray import find_action
 from vouch_desktop.ui.windows.aws_setup_dialog import AwsSetupDialog
 
 pytestmark = pytest.mark.desktop
@@ -38,7 +39,7 @@ def test_vouch_server_unreachable_keeps_tunnels_and_raises_no_expiry_alarm(qapp,
             service.monitor.poke()
             await until(lambda: service.monitor.snapshot.state is SessionState.UNCONFIRMED)
             tray.menu.aboutToShow.emit()
-            assert tray.menu_texts()[0] == UNCONFIRMED and tray.icon.toolTip().startswith(UNCONFIRMED)
+            assert tray.menu_texts()[1] == UNCONFIRMED and tray.icon.toolTip().startswith(UNCONFIRMED)  # under Connect…
             await asyncio.sleep(2)  # the tunnel is not torn down for it, and nothing says "expired"
             assert service.tunnels.status("orders-db").state is TunnelState.UP
             assert service.tunnels.credentials_valid
@@ -98,7 +99,7 @@ def test_set_up_aws_access_from_the_tray(qapp, qloop, demo):  # noqa: F811
     async def scenario():
         async with running(desktop):
             tray.menu.aboutToShow.emit()
-            entry = next(a for a in tray.menu.actions() if a.text() == "Set up AWS access…")
+            entry = find_action(tray.menu, "Set up AWS access…")
             entry.trigger()
             dialog = next(w for w in windows.keeper.open_windows if isinstance(w, AwsSetupDialog))
             assert dialog.isVisible() and dialog.profile_edit.text() == service.settings.current.aws_profile

@@ -29,7 +29,8 @@ def test_each_vouch_path_is_one_click(qapp, tmp_path):
     folder = Path(tempfile.mkdtemp(prefix="vd-dm-", dir="/tmp"))
     pokes = []
     world = SimpleNamespace(vouch_state=state, vouch_agent=FakeVouchAgent(state, folder / "agent.sock"), fake_aws=None)
-    ui = SimpleNamespace(service=SimpleNamespace(monitor=SimpleNamespace(poke=lambda: pokes.append(1))))
+    ui = SimpleNamespace(service=SimpleNamespace(monitor=SimpleNamespace(poke=lambda: pokes.append(1),
+                                                                         lead_time=15 * 60)))
 
     def click(text: str) -> None:
         menu = QMenu()

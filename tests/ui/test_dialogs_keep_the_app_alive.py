@@ -27,6 +27,7 @@ from vouch_desktop.core.system.ipc_protocol import GetStatus
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.composition import VouchDesktop
+from vouch_desktop.ui.tray import find_action
 
 pytestmark = pytest.mark.desktop
 demo = test_app_end_to_end.demo  # the end-to-end tests' demo world (fixture)
@@ -40,14 +41,11 @@ def open_dialogs(kind: type[QWidget], title: str) -> list[QWidget]:
 
 def menu_action(desktop: VouchDesktop, text: str, submenu: str = ""):
     desktop.tray.menu.aboutToShow.emit()
-    actions = desktop.tray.menu.actions()
-    if submenu:
-        actions = next(a.menu() for a in actions if a.text() == submenu).actions()
-    return next(a for a in actions if a.text().startswith(text))
+    return find_action(desktop.tray.submenu(submenu) if submenu else desktop.tray.menu, text)
 
 
 def chooser(desktop: VouchDesktop) -> tuple[type[QWidget], str]:
-    menu_action(desktop, "any web server", submenu="Connect").trigger()
+    menu_action(desktop, "any web server", submenu="Instances").trigger()
     return QInputDialog, "Connect: any web server"
 
 
@@ -63,7 +61,7 @@ def information(desktop: VouchDesktop) -> tuple[type[QWidget], str]:
 
 def warning(desktop: VouchDesktop) -> tuple[type[QWidget], str]:
     desktop.service.profiles.add(InstanceProfile("no such server", "Name=nothing-*", "eu-west-1"))
-    menu_action(desktop, "no such server", submenu="Connect").trigger()
+    menu_action(desktop, "no such server", submenu="Instances").trigger()
     return QMessageBox, "Connect to no such server"
 
 

@@ -18,8 +18,8 @@ from vouch_desktop.ui.composition import VouchDesktop
 
 pytestmark = pytest.mark.desktop
 demo = test_app_end_to_end.demo  # the end-to-end tests' demo world (fixture)
-EVERY_OTHER_ITEM = ["Log in…", "Check AWS access", "Connect ▸", "Tunnels ▸", "Profiles…", "Diagnostics…",
-                    "Settings…", "History…", "About Vouch Desktop", "Demo ▸", "Quit Vouch Desktop"]
+EVERY_OTHER_ITEM = ["Connect…", "Log in…", "Log out", "Check AWS access", "Instances ▸", "Tunnels ▸", "Profiles…",
+                    "Diagnostics…", "Settings…", "History…", "About Vouch Desktop", "Demo ▸", "Quit Vouch Desktop"]
 
 
 def menu_texts(qapp, qloop, desktop: VouchDesktop) -> list[str]:

@@ -191,3 +191,30 @@ def test_history_window_filters(qtbot, tmp_path):
     window.kind.setCurrentIndex(0)
     qtbot.keyClicks(window.search, "denied")
     assert len(window.rows()) == 1
+
+
+def test_settings_take_effect_on_save_and_esc_leaves_them_as_they_were(qtbot):
+    """The one model of every editing window, as the README says it: Save applies, Cancel/Esc do not."""
+    from pathlib import Path
+
+    from vouch_desktop.ui.windows.ask import Keeper
+
+    saved: list[Settings] = []
+    window = SettingsWindow(Settings(), profiles=["vouch"], terminals=registry("linux"), save=saved.append,
+                            test_terminal=lambda s: None)
+    qtbot.addWidget(window)
+    Keeper().show(window)
+    qtbot.waitExposed(window)
+    assert window.when_applied.text().startswith("Changes take effect when you press Save, without a restart")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "takes effect when you press Save" in readme and "Settings apply at once" not in readme
+    window.regions.setText("eu-central-1")
+    qtbot.keyClick(window.regions, Qt.Key.Key_Escape)
+    assert not window.isVisible() and saved == []
+    window = SettingsWindow(Settings(), profiles=["vouch"], terminals=registry("linux"), save=saved.append,
+                            test_terminal=lambda s: None)
+    qtbot.addWidget(window)
+    Keeper().show(window)
+    window.regions.setText("eu-central-1")
+    qtbot.keyClick(window.regions, Qt.Key.Key_Return)  # Save is the default button
+    assert not window.isVisible() and [s.regions for s in saved] == [["eu-central-1"]]

@@ -32,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ssm-session"]:
         return ssm_session(argv[1:])
+    if argv[:1] == ["detach"]:  # the intermediate process that starts a terminal window (core/system/detached.py)
+        from vouch_desktop.core.system.detached import run as detach
+
+        return detach()
+    if argv[:1] == ["terminal-run"]:  # inside a terminal: the command carried through it untouched
+        from vouch_desktop.core.connect.terminals.carrier import run as terminal_run
+
+        return terminal_run(argv[1:])
     if argv[:1] == ["demo-tool"]:  # the demo's launchers for its fake vouch and plugin (demo/fake_tools.py)
         from vouch_desktop.demo.fake_tools import run
 

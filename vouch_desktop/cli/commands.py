@@ -23,6 +23,7 @@ from vouch_desktop.core.system.ipc_protocol import (
     ReloadProfiles,
     Reply,
     Request,
+    ShowConnectPalette,
     TunnelDown,
     TunnelRow,
     TunnelUp,
@@ -120,6 +121,8 @@ class Commands:
         return ExitCode.OK if answer.logged_in else ExitCode.NOT_LOGGED_IN
 
     def connect(self, name: str) -> int:
+        if not name:
+            return self.connect_palette()
         answer = self.ask_or_none(Connect(name))
         if answer is not None:
             if answer.outcome is ConnectOutcome.OPENED:
@@ -128,6 +131,17 @@ class Commands:
                 say(answer.message or "Cancelled.")
             return ExitCode.OK
         return self.connect_here(name)
+
+    def connect_palette(self) -> int:
+        """No name: the running app opens its palette (type to find an instance, Enter connects)."""
+        try:
+            self.ask(ShowConnectPalette())
+        except NotRunning as exc:
+            return fail(NotRunning("Vouch Desktop is not running: the Connect… palette lives in the tray app.",
+                                   advice=exc.advice or "Start it, or name a profile: vouch-desktop connect NAME"),
+                        ExitCode.NOT_RUNNING)
+        say("The Connect… palette is open: type to find an instance, Enter connects.")
+        return ExitCode.OK
 
     def connect_here(self, name: str) -> int:
         from vouch_desktop.core.aws.discovery import InstanceDiscovery

@@ -13,6 +13,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from vouch_desktop.demo import leftovers
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_aws import FakeAws
 from vouch_desktop.demo.fake_tools import PLUGIN, VOUCH, install_alias, install_launchers
@@ -33,7 +34,9 @@ class DemoWorld:
         self.with_plugin = with_plugin  # without it, no session-manager-plugin is on PATH: built-in tunnels
         # AWS's own plugin in the demo relay's place (shells for Connect and tunnels, against the fake agent)
         self.real_plugin = plugin if plugin is not None else os.environ.get(REAL_PLUGIN_ENV) or None
-        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="vouch-desktop-demo-"))
+        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix=leftovers.PREFIX))
+        if self._own_root:  # so that the next start removes it, should this process die without cleaning up
+            leftovers.mark(self.root)
         self.session_seconds = session_seconds
         self.home = self.root / "home"
         self.fake_aws = FakeAws()

@@ -73,6 +73,9 @@ def run_gui(args: argparse.Namespace) -> int:
     args.demo = args.demo or args.demo_without_plugin
     if hand_over_to_running_app(AppPaths.default().socket_path(demo=args.demo)):
         return 0
+    from vouch_desktop.demo.leftovers import remove_leftovers
+
+    removed = remove_leftovers()  # the temporary homes of demos that were killed (only those: see there)
     for name in QUIT_SIGNALS:  # until the event loop runs: unwind, so that the demo world is removed
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _exit_during_start_up)
@@ -88,6 +91,8 @@ def run_gui(args: argparse.Namespace) -> int:
         settings_store = SettingsStore(paths)
         loaded_settings = settings_store.load()
         configure_logging(paths.log_file, args.log_level or loaded_settings[0].log_level)
+        for root in removed:
+            log.info("removed the temporary home %s of a demo that ended without cleaning up", root)
         existing = QApplication.instance()
         app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
         app.setApplicationName("Vouch Desktop")

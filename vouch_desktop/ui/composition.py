@@ -32,6 +32,7 @@ from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import ProfileBook
 from vouch_desktop.core.storage.settings import LoadedSettings, SettingsStore
+from vouch_desktop.core.storage.ui_state import UiState
 from vouch_desktop.core.system.autostart import autostart_for
 from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
 from vouch_desktop.core.system.logging_setup import redact_known_secrets
@@ -88,6 +89,8 @@ class VouchDesktop:
         redact_known_secrets(secrets.redact)
         history = History(paths.history_file, redact=secrets.redact)
         problems += history.check()
+        ui_state = UiState(paths)
+        problems += ui_state.load()
         self.problems = problems
         self.settings = SettingsHolder(settings)
         self.tasks = Tasks()
@@ -116,12 +119,12 @@ class VouchDesktop:
             connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
         profiles.removing.connect(self.service.tunnels.retire)  # a running tunnel's profile deleted or renamed
         self.tray = tray or TrayIcon()
-        self.tray.on_quit = self.request_quit
-        self.windows = Windows(self.service, self.tasks, login_platform=login_platform)
+        self.windows = Windows(self.service, self.tasks, ui_state, login_platform=login_platform,
+                               dark=lambda: self.tray.theme.dark)
         self.controller = Controller(
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
-            self.windows, quit_requested=self.request_quit, extra_sections=extra)
+            self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
         self.ipc = IpcServer(paths.socket_path(demo=demo is not None),
                              ControlHandlers(self.service, self.controller).handlers())
 

@@ -13,6 +13,7 @@ from vouch_desktop.core.system.notifications import ActionInvoked, DesktopNotifi
 log = logging.getLogger(__name__)
 
 Action = Callable[[], None]
+BRIEF_MS = 2500  # how long brief feedback ("Copied") stays
 
 
 class Notifier:
@@ -32,12 +33,14 @@ class Notifier:
         log.info("notifications via %s", "D-Bus" if self._dbus_ready else "tray balloon")
 
     async def show(self, summary: str, body: str, action_label: str = "", action: Action | None = None,
-                   critical: bool = False) -> None:
+                   critical: bool = False, brief: bool = False) -> None:
+        """``brief``: feedback that needs no attention ("Copied"): low urgency, gone after BRIEF_MS."""
         if self._dbus_ready and self._dbus is not None:
             actions = (("default", action_label), ("run", action_label)) if action else ()
+            urgency = 2 if critical else 0 if brief else 1
             try:
-                nid = await self._dbus.notify(DesktopNotification(summary, body, actions=actions,
-                                                                  urgency=2 if critical else 1))
+                nid = await self._dbus.notify(DesktopNotification(summary, body, actions=actions, urgency=urgency,
+                                                                  timeout_ms=BRIEF_MS if brief else -1))
             except Exception as exc:  # the server went away: fall back for this and later ones
                 log.warning("D-Bus notification failed (%s); using the tray balloon", exc)
                 self._dbus_ready = False
@@ -47,8 +50,10 @@ class Notifier:
                 return
         self._balloon_action = action
         icon = QSystemTrayIcon.MessageIcon.Critical if critical else QSystemTrayIcon.MessageIcon.Warning
+        if brief:
+            icon = QSystemTrayIcon.MessageIcon.Information
         hint = f"\n(Click to {action_label.lower()})" if action and action_label else ""
-        self._tray.showMessage(summary, body + hint, icon, 15000)
+        self._tray.showMessage(summary, body + hint, icon, BRIEF_MS if brief else 15000)
 
     def _dbus_action(self, invoked: ActionInvoked) -> None:
         action = self._actions.pop(invoked.notification_id, None)

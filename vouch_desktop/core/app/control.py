@@ -20,6 +20,7 @@ from vouch_desktop.core.system.ipc_protocol import (
     ListTunnels,
     Quit,
     ReloadProfiles,
+    ShowConnectPalette,
     ShowMenu,
     Status,
     TunnelDown,
@@ -33,6 +34,8 @@ class Desktop(Protocol):
     """The desktop side of the app, as the handlers need it."""
 
     def show_menu(self) -> None: ...
+
+    def show_connect_palette(self) -> None: ...
 
     def request_quit(self) -> None: ...
 
@@ -56,6 +59,7 @@ class ControlHandlers:
         handlers.register(GetStatus, self.status)
         handlers.register(ShowMenu, self.show_menu)
         handlers.register(Connect, self.connect)
+        handlers.register(ShowConnectPalette, self.show_connect_palette)
         handlers.register(ListTunnels, self.list_tunnels)
         handlers.register(TunnelUp, self.tunnel_up)
         handlers.register(TunnelDown, self.tunnel_down)
@@ -78,6 +82,10 @@ class ControlHandlers:
 
     async def show_menu(self, _: ShowMenu) -> Done:
         self.desktop.show_menu()
+        return Done()
+
+    async def show_connect_palette(self, _: ShowConnectPalette) -> Done:
+        self.desktop.show_connect_palette()
         return Done()
 
     async def connect(self, request: Connect) -> Connected:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
@@ -27,9 +26,9 @@ from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
 from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
 from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome, ssh_command_line
 from vouch_desktop.core.connect.terminals import CUSTOM, parse
-from vouch_desktop.core.errors import ValidationError, ValidationErrors
+from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile, ProfileBook, TunnelProfile
@@ -39,6 +38,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.login import LoginRunner, LoginStep
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import Notice, SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
@@ -50,6 +50,30 @@ TERMINAL_TEST = ["sh", "-c", "echo 'Vouch Desktop: this terminal works.'; sleep 
 
 class SshSetupFailed(ConnectError):
     """~/.ssh/config could not be changed."""
+
+
+class RecordedLogin:
+    """A login runner whose failures are also handed to ``failed`` (for the history)."""
+
+    def __init__(self, runner: LoginRunner, failed: Callable[[VouchDesktopError], None]) -> None:
+        self.runner, self.failed = runner, failed
+        self.cancelled = False
+        self.needs_pin, self.key_timeout = runner.needs_pin, runner.key_timeout
+
+    async def run(self, pin: str, on_progress: Callable[[LoginStep], None]) -> None:
+        try:
+            await self.runner.run(pin, on_progress)
+        except VouchDesktopError as exc:
+            if not self.cancelled:  # stopping vouch on Cancel may make it fail: that is no failed login
+                self.failed(exc)
+            raise
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.runner.cancel()
+
+    def __getattr__(self, name: str) -> Any:  # what else the runner offers (its pid)
+        return getattr(self.runner, name)
 
 
 def set_root_log_level(level: str) -> None:
@@ -131,6 +155,9 @@ class AppService:
         self.tasks.spawn(self.tunnels.reconnect_all("the clock jumped (resume from sleep)"), what="reconnect")
 
     def on_transition(self, change: tuple[SessionState, SessionState]) -> None:
+        old, new = change
+        if new is SessionState.EXPIRED and old is not SessionState.EXPIRED:
+            self.history.add("session_expired", message=self.monitor.snapshot.email)
         notice = notice_for_transition(*change, self.monitor.snapshot)
         if notice is not None and self.settings.current.notify_enabled:
             self.notices.emit(notice)
@@ -150,6 +177,14 @@ class AppService:
             self.history.add("login")
             self.aws.forget()
             self.monitor.poke()
+
+    def login_failed(self, error: VouchDesktopError) -> None:
+        """A login that vouch refused (a wrong PIN, no key, …); a cancelled one is not a failure."""
+        self.history.add("login_failure", message=error.message)
+
+    def recording(self, runner: LoginRunner) -> LoginRunner:
+        """``runner`` with its failures kept in the history."""
+        return RecordedLogin(runner, self.login_failed)
 
     async def log_out(self) -> None:
         await self.vouch.logout()
@@ -180,17 +215,22 @@ class AppService:
     def ssh_routed(self) -> bool:
         return self.ssh_config.status().routed
 
-    def set_up_ssh(self) -> Path | None:
-        """Add the SSH-over-SSM block to ~/.ssh/config; the backup made (None: nothing was needed)."""
+    def set_up_ssh(self) -> SshSetupOutcome:
+        """Add the SSH-over-SSM block to ~/.ssh/config (or the file ssh is told to read); what it did."""
         try:
-            return self.ssh_config.add_block(self.settings.current.aws_profile)
+            return self.ssh_config.set_up(self.settings.current.aws_profile)
         except OSError as exc:
             raise SshSetupFailed(f"{self.ssh_config.path} could not be changed: {exc.strerror or exc}.",
                                  advice="Check the file's permissions, or add the block by hand.") from exc
 
-    async def open_ssh(self, instance: DiscoveredInstance) -> None:
+    def ssh_command_line(self, instance: DiscoveredInstance, user: str = "") -> str:
+        """The ssh command for ``instance`` as it works here (with -F FILE when ssh must be told its file)."""
+        return ssh_command_line(instance.instance_id, user, self.ssh_config.ssh_options())
+
+    async def open_ssh(self, instance: DiscoveredInstance, user: str = "") -> None:
         settings = self.settings.current
-        await open_in_terminal(settings, ssh_argv(instance.instance_id), f"ssh {instance.label}",
+        await open_in_terminal(settings, ssh_argv(instance.instance_id, user, options=self.ssh_config.ssh_options()),
+                               f"ssh {instance.label}",
                                {"target": instance.instance_id, "region": instance.region,
                                 "profile": settings.aws_profile})
 
@@ -225,6 +265,21 @@ class AppService:
             await self.start_tunnel(profile)
         else:
             await self.tunnels.stop(profile.name)
+
+    def active_tunnels(self) -> list[TunnelStatus]:
+        """The saved tunnels that are up or on their way (starting, reconnecting, paused)."""
+        return [status for profile in self.profiles.tunnels if (status := self.tunnel_status(profile)).active]
+
+    async def stop_all_tunnels(self) -> None:
+        await asyncio.gather(*(self.tunnels.stop(status.name) for status in self.active_tunnels()))
+
+    def quit_needs_confirmation(self) -> list[TunnelStatus]:
+        """The tunnels quitting would stop, when the user wants to be asked first (else empty)."""
+        return self.active_tunnels() if self.settings.current.confirm_quit_with_tunnels else []
+
+    def stop_confirming_quit(self) -> None:
+        """"Don't ask again": saved like any other setting."""
+        self.apply_settings(replace(self.settings.current, confirm_quit_with_tunnels=False))
 
     async def bring_up(self, profiles: list[TunnelProfile], wait: float = TUNNEL_UP_WAIT) -> None:
         """Start them and return once each is up or has failed (or ``wait`` s passed), as a script wants."""

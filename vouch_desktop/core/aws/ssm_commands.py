@@ -91,6 +91,7 @@ def session_command(req: SessionRequest, tools: ToolPaths) -> list[str]:
     return argv
 
 
-def ssh_argv(instance_id: str, user: str = "", ssh: str = "ssh") -> list[str]:
-    """ssh through the `Host i-* mi-*` ProxyCommand block (see core.connect.ssh_config)."""
-    return [ssh, f"{user}@{instance_id}" if user else instance_id]
+def ssh_argv(instance_id: str, user: str = "", ssh: str = "ssh", options: list[str] | None = None) -> list[str]:
+    """ssh through the `Host i-* mi-*` ProxyCommand block (see core.connect.ssh_config); ``options``: what
+    ssh needs to read that file (``-F FILE`` when it is not the one ssh reads on its own)."""
+    return [ssh, *(options or []), f"{user}@{instance_id}" if user else instance_id]

@@ -14,12 +14,14 @@ from vouch_desktop.core.aws.ssm_commands import SessionRequest, find_tools, sess
 from vouch_desktop.core.aws.targets import find_candidates, resolve_target
 from vouch_desktop.core.connect.diagnostics import Diagnostics
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.terminals import TerminalLauncher
+from vouch_desktop.core.connect.terminals import LaunchPlan, TerminalLauncher
+from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import InstanceProfile
 from vouch_desktop.core.storage.settings import Settings
 from vouch_desktop.core.storage.validation import is_tag_filter
-from vouch_desktop.core.system.processes import ProcessRegistry, launch_detached
+from vouch_desktop.core.system.detached import launch_detached
+from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.vouch.client import VouchClient
 
 Chooser = Callable[[InstanceProfile, list[DiscoveredInstance]], Awaitable[DiscoveredInstance | None]]
@@ -36,18 +38,27 @@ class Connection:
     aws_profile: str
     title: str
     terminal_argv: list[str]
+    terminal: str = ""  # the terminal's name, for messages
+
+
+def terminal_plan(settings: Settings, command: list[str], title: str,
+                  values: dict[str, str] | None = None) -> LaunchPlan:
+    """The command line that opens ``command`` in the terminal chosen in ``settings``, and its name."""
+    return TerminalLauncher(settings.terminal, settings.terminal_template,
+                            hold_on_error=settings.keep_open_on_error).plan(command, title, values)
 
 
 def terminal_argv(settings: Settings, command: list[str], title: str,
                   values: dict[str, str] | None = None) -> list[str]:
-    """The command line that opens ``command`` in the terminal chosen in ``settings``."""
-    return TerminalLauncher(settings.terminal, settings.terminal_template).plan(command, title, values).argv
+    return terminal_plan(settings, command, title, values).argv
 
 
 async def open_in_terminal(settings: Settings, command: list[str], title: str,
                            values: dict[str, str] | None = None) -> None:
-    """Open ``command`` in a terminal window of the user's, which outlives the app."""
-    await asyncio.to_thread(launch_detached, terminal_argv(settings, command, title, values))
+    """Open ``command`` in a terminal window of the user's, which outlives the app; a terminal that
+    closes at once (within the launcher's watch) raises ``ExitedAtOnce`` with its own words."""
+    plan = terminal_plan(settings, command, title, values)
+    await asyncio.to_thread(launch_detached, plan.argv, name=plan.terminal)
 
 
 class Connector:
@@ -85,9 +96,9 @@ class Connector:
                                  detail="\n".join(f"{b.name}: {b.message}" for b in blockers))
         request = SessionRequest(target, profile.region, aws_profile, profile.document, profile.parameters)
         title = f"{profile.name} ({target}) · SSM" if profile.name != target else f"{target} · SSM"
-        argv = terminal_argv(settings, session_command(request, tools), title,
+        plan = terminal_plan(settings, session_command(request, tools), title,
                              {"target": target, "region": profile.region, "profile": aws_profile})
-        return Connection(target, profile.region, aws_profile, title, argv)
+        return Connection(target, profile.region, aws_profile, title, plan.argv, plan.terminal)
 
     async def connect(self, profile: InstanceProfile, settings: Settings, choose: Chooser) -> Connection | None:
         """Resolve (asking ``choose`` when several instances match), check, open the terminal; None if not chosen."""
@@ -98,7 +109,13 @@ class Connector:
 
     async def connect_to(self, profile: InstanceProfile, settings: Settings, target: str) -> Connection:
         connection = await self.plan_for(profile, settings, target)
-        await asyncio.to_thread(launch_detached, connection.terminal_argv)
-        self.history.add("connect", profile=profile.name if profile.name != connection.target else "",
-                         target=connection.target, region=connection.region)
+        name = profile.name if profile.name != connection.target else ""
+        try:
+            # watches the terminal's first seconds: one that dies at once is a failure, told with its own words
+            await asyncio.to_thread(launch_detached, connection.terminal_argv, name=connection.terminal)
+        except VouchDesktopError as exc:
+            self.history.add("connect_failure", profile=name, target=connection.target, region=connection.region,
+                             message=exc.message)
+            raise
+        self.history.add("connect", profile=name, target=connection.target, region=connection.region)
         return connection

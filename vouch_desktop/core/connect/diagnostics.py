@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from vouch_desktop.core.aws.access import check_access
 from vouch_desktop.core.aws.sessions import AwsSessions, available_profiles, translate
 from vouch_desktop.core.aws.ssm_commands import ToolPaths
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+from vouch_desktop.core.connect.ssh_config import SAMPLE_TARGETS, SshConfigEditor
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.processes import ProcessRegistry, run
 from vouch_desktop.core.vouch.client import VouchClient
@@ -115,9 +116,36 @@ class Diagnostics:
         if self.ssh is None:
             return CheckResult("SSH over SSM", True, "Not checked.", blocking=False)
         status = await asyncio.to_thread(self.ssh.status)
+        if status.routed:
+            disagreement = await self.ssh_disagrees()
+            if disagreement:
+                return CheckResult("SSH over SSM", False, disagreement,
+                                   "Run 'ssh -G i-0123456789abcdef0' to see what ssh reads, and fix the lines "
+                                   "that win over the block.", blocking=False)
         return CheckResult("SSH over SSM", status.routed, status.text,
                            "" if status.routed else "Use 'Set up SSH over SSM' in the tray, or run 'vouch setup ssm'.",
                            blocking=False)
+
+    async def ssh_disagrees(self) -> str:
+        """What the real ssh does for an instance when it does not go through SSM ("" when it does, or when
+        no ssh is installed to ask): `ssh -G` prints the settings ssh would use, without connecting."""
+        assert self.ssh is not None
+        ssh = shutil.which("ssh")
+        if ssh is None:
+            return ""
+        try:
+            result = await run([ssh, "-G", *self.ssh.ssh_options(), SAMPLE_TARGETS[0]], timeout=10,
+                               registry=self.processes)
+        except VouchDesktopError:
+            return ""
+        if result.returncode != 0:
+            return f"ssh cannot read {self.ssh.where}: {result.stderr.strip()[:200] or 'it says no more'}."
+        proxy = next((line.split(None, 1)[1] for line in result.stdout.splitlines()
+                      if line.lower().startswith("proxycommand ")), "")
+        if "ssm start-session" in proxy:
+            return ""
+        return (f"{self.ssh.where} has the block, but ssh does not use it for i-* hosts "
+                f"({'it uses: ' + proxy if proxy else 'no ProxyCommand'}).")
 
     async def run_all(self, instance_id: str = "", region: str | None = None) -> list[CheckResult]:
         checks: list[Awaitable[CheckResult]] = [self.vouch_cli(), self.aws_profile(), self.aws_access(), self.aws_cli(),

@@ -14,6 +14,10 @@ everything after it applies to every host as before (lines before the first Host
 
 A file ssh cannot read (unbalanced quotes) is reported in the status and left alone; a file that is
 read-only (no write bit for its owner) is refused with a message, never written.
+
+ssh reads ``~/.ssh/config`` of the account's home directory (the password database), not of $HOME.
+When the file edited here is another one (the demo's home, a test's), ssh is told to read it
+(``ssh -F FILE``, ``ssh_options``), so that what the status says is what ssh does.
 """
 
 from __future__ import annotations
@@ -50,18 +54,19 @@ class SshConfigStatus:
     includes: list[str] = field(default_factory=list)  # Include lines we did not follow
     shadows: list[str] = field(default_factory=list)  # lines before ours that ssh may use instead of it
     unreadable: str = ""  # why ssh (or we) cannot read the file; nothing else is known then
+    where: str = "~/.ssh/config"  # the file, as the user knows it
 
     @property
     def text(self) -> str:
         if self.unreadable:
-            return f"~/.ssh/config cannot be used: {self.unreadable}."
+            return f"{self.where} cannot be used: {self.unreadable}."
         if self.routed:
-            return "SSH over SSM is set up in ~/.ssh/config."
+            return f"SSH over SSM is set up in {self.where}."
         if self.ours and self.shadows:
-            return ("~/.ssh/config has the Vouch Desktop block, but ssh may use earlier lines instead: "
+            return (f"{self.where} has the Vouch Desktop block, but ssh may use earlier lines instead: "
                     f"{'; '.join(self.shadows[:3])}. Setting it up again moves the block to the top.")
         extra = " (it has Include lines: the setting may live in an included file)" if self.includes else ""
-        return f"~/.ssh/config does not route i-* / mi-* hosts through SSM{extra}."
+        return f"{self.where} does not route i-* / mi-* hosts through SSM{extra}."
 
     @property
     def warning(self) -> str:
@@ -288,9 +293,77 @@ def _line_ending(text: str) -> str:
     return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
 
 
+@dataclass(frozen=True)
+class SshSetupOutcome:
+    """What "Set up SSH over SSM" did, to be said as it happened."""
+
+    path: Path
+    where: str  # the file, as the user knows it
+    changed: bool  # False: it was set up already, nothing was written
+    created: bool = False  # there was no file: it was made
+    updated: bool = False  # an earlier block of ours was replaced (another profile, or moved)
+    at_top: bool = False  # put first, because earlier lines would win over it
+    backup: Path | None = None  # the file as it was before (only when there was one and it changed)
+
+    @property
+    def text(self) -> str:
+        if not self.changed:
+            return f"{self.where} already routes i-* and mi-* hosts through Systems Manager; nothing was changed."
+        if self.created:
+            return f"Created {self.where} with the block that routes i-* and mi-* hosts through Systems Manager."
+        what = "Updated the Vouch Desktop block in" if self.updated else "Added the Vouch Desktop block to"
+        top = " at the top of the file, as earlier lines would win over it" if self.at_top else ""
+        kept = f" Your file as it was is kept at {self.backup}." if self.backup else ""
+        return f"{what} {self.where}{top}.{kept}"
+
+
+def default_ssh_config() -> Path:
+    """The file ssh reads without -F: in the home directory of the account (not $HOME)."""
+    try:
+        import pwd
+
+        return Path(pwd.getpwuid(os.getuid()).pw_dir) / ".ssh" / "config"
+    except (ImportError, KeyError):  # Windows; an account without a passwd entry
+        return Path.home() / ".ssh" / "config"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
 class SshConfigEditor:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else Path.home() / ".ssh" / "config"
+
+    @property
+    def explicit(self) -> bool:
+        """Whether ssh must be told to read this file (it would read another one on its own)."""
+        return not _same_file(self.path, default_ssh_config())
+
+    def ssh_options(self) -> list[str]:
+        """What ssh needs on its command line to read this file."""
+        return ["-F", str(self.path)] if self.explicit else []
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.explicit else "~/.ssh/config"
+
+    def set_up(self, profile: str) -> SshSetupOutcome:
+        """``add_block``, and what it did; raises as ``add_block`` does."""
+        existed = self.path.exists()
+        before = self.status()
+        backup = self.add_block(profile)
+        if backup is None:
+            return SshSetupOutcome(self.path, self.where, changed=False)
+        try:  # put first because of lines that would win over it (the status named them before)
+            at_top = bool(before.shadows) and read_bytes(self.path, MAX_BYTES).startswith(BEGIN.encode())
+        except OSError:
+            at_top = False
+        return SshSetupOutcome(self.path, self.where, changed=True, created=not existed, updated=before.ours,
+                               at_top=at_top, backup=backup if existed and backup != self.path else None)
 
     def _read(self) -> tuple[bytes, str]:
         """The file's bytes and its text (bytes that are not UTF-8 kept as they are); raises OSError."""
@@ -305,16 +378,17 @@ class SshConfigEditor:
         try:
             _, text = self._read()
         except OSError as exc:
-            return SshConfigStatus(False, False, unreadable=f"it cannot be read ({reason(exc)})")
+            return SshConfigStatus(False, False, unreadable=f"it cannot be read ({reason(exc)})", where=self.where)
         lines, problem = parse(text)
         blocks, marker_problem = _our_blocks(lines)
         if problem or marker_problem:
-            return SshConfigStatus(False, bool(blocks), unreadable=problem or marker_problem)
+            return SshConfigStatus(False, bool(blocks), unreadable=problem or marker_problem, where=self.where)
         whole = _analyse(lines)
         routed = all(whole.routed.values())
         # what would be used instead of our block: the lines before it, or before the end of the file
         before = _analyse(lines, blocks[0].begin) if blocks else whole
-        return SshConfigStatus(routed, bool(blocks), whole.includes, [] if routed else before.shadows)
+        return SshConfigStatus(routed, bool(blocks), whole.includes, [] if routed else before.shadows,
+                               where=self.where)
 
     def add_block(self, profile: str) -> Path | None:
         """Add (or move, or update) our block, backup first; returns the backup path (the file's own path
@@ -418,9 +492,10 @@ def _context_key(line: Line | None) -> tuple[str, ...]:
     return (line.keyword, *_words(line.value)) if line.keyword == "host" else ("match", line.value.strip())
 
 
-def ssh_command_line(instance_id: str, user: str = "") -> str:
-    """The command to paste in a terminal ("Copy ssh command")."""
-    return shlex.join(["ssh", f"{user}@{instance_id}" if user else instance_id])
+def ssh_command_line(instance_id: str, user: str = "", options: list[str] | None = None) -> str:
+    """The command to paste in a terminal ("Copy ssh command"); ``options``: ``SshConfigEditor.ssh_options``."""
+    return shlex.join(["ssh", *(options or []), f"{user}@{instance_id}" if user else instance_id])
 
 
-__all__ = ["BEGIN", "END", "SshConfigEditor", "SshConfigError", "SshConfigStatus", "block", "ssh_command_line"]
+__all__ = ["BEGIN", "END", "SshConfigEditor", "SshConfigError", "SshConfigStatus", "SshSetupOutcome", "block",
+           "default_ssh_config", "ssh_command_line"]

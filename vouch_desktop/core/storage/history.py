@@ -27,7 +27,8 @@ from vouch_desktop.core.storage.store import StoreProblem
 from vouch_desktop.core.system.logging_setup import redact as redact_patterns
 
 log = logging.getLogger(__name__)
-KINDS = ("connect", "login", "logout", "tunnel_start", "tunnel_stop", "tunnel_reconnect", "tunnel_failure")
+KINDS = ("connect", "connect_failure", "login", "login_failure", "logout", "session_expired", "tunnel_start",
+         "tunnel_stop", "tunnel_drop", "tunnel_retry", "tunnel_recovered", "tunnel_failure")
 FIELDS = ("profile", "target", "region", "message", "local_port")
 TEXT_FIELDS = ("profile", "target", "region", "message")
 TAIL_BYTES = 8 * 1024 * 1024  # far more than max_entries lines (~150 bytes each): what is read of the file
@@ -108,6 +109,8 @@ class History:
         port = fields.get("local_port", 0)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             return None
+        if kind == "tunnel_reconnect":  # written before the drop and the recovery had kinds of their own
+            kind = "tunnel_recovered" if fields.get("message") == "up" else "tunnel_drop"
         return HistoryEntry(time=time, kind=kind, **fields)  # the types of fields were checked above
 
     def _read(self) -> tuple[list[HistoryEntry], int]:

@@ -27,6 +27,7 @@ class Settings:
     regions: list[str] = field(default_factory=lambda: ["us-east-1"])
     terminal: str = ""  # terminal id; empty: the first one found
     terminal_template: str = ""  # custom argv template, e.g. "myterm --title {title} -e {command}"
+    keep_open_on_error: bool = True  # a session that ends with an error leaves its window open to be read
     notify_enabled: bool = True
     notify_lead_minutes: int = 15
     start_at_login: bool = False
@@ -34,6 +35,7 @@ class Settings:
     log_level: str = "INFO"
     allow_login_without_key: bool = False  # some keys are invisible to HID enumeration
     tunnel_backend: TunnelBackend = TunnelBackend.AUTO  # the plugin when installed, else the built-in channel
+    confirm_quit_with_tunnels: bool = True  # Quit from the tray asks first while tunnels are up
 
     def validate(self) -> list[ValidationError]:
         def lead() -> None:

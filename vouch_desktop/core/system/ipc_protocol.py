@@ -162,6 +162,12 @@ class Connect(Request[Connected]):
     name: str
 
 
+@request("connect_palette", Done)
+@dataclass(frozen=True)
+class ShowConnectPalette(Request[Done]):
+    """`vouch-desktop connect` without a name: the running app opens its "Connect…" palette."""
+
+
 @request("tunnel_list", Tunnels)
 @dataclass(frozen=True)
 class ListTunnels(Request[Tunnels]):

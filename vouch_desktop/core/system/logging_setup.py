@@ -1,6 +1,10 @@
 """The log: a rotating file in the log folder, and a filter that masks anything secret-looking.
 
 Code must not log secrets in the first place; the filter is the second line of defence.
+
+At INFO the log holds the app's own lines: the libraries' (botocore's "Found endpoint for ssm via:
+environment_global." on every client, websockets, asyncio) only from WARNING up, and all of them at
+DEBUG, where they help most.
 """
 
 from __future__ import annotations
@@ -43,6 +47,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class OwnLinesFilter(logging.Filter):
+    """Lines of other packages below WARNING pass only while the log level is DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING or record.name.split(".")[0] == APP_LOGGER:
+            return True
+        return logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+
+
+APP_LOGGER = "vouch_desktop"
 _MARK = "_vouch_desktop_handler"
 
 
@@ -67,6 +81,7 @@ def configure_logging(log_file: Path, level: str = "INFO", *, stderr: bool = Tru
     for handler in handlers:
         setattr(handler, _MARK, True)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.addFilter(OwnLinesFilter())
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     root.setLevel(level)

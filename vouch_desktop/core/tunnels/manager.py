@@ -169,7 +169,7 @@ class Tunnel:
             try:
                 await self.start_once(first=not ever_up and failures == 0)
                 self.set(TunnelState.UP, attempts=0)
-                self.manager.record("tunnel_reconnect" if ever_up else "tunnel_start", self, "up")
+                self.manager.record("tunnel_recovered" if ever_up else "tunnel_start", self, "up")
                 await self.terminate_sessions()  # AWS answers again: end what an outage left open
                 ever_up, failures, counted = True, 0, 0
                 up_since = time.monotonic()
@@ -200,7 +200,8 @@ class Tunnel:
                 return self.fail(TunnelError(f"gave up after {failures} attempts: {reason}", advice=advice))
             log.info("tunnel %s dropped (%s); reconnecting", self.spec.name, reason)
             self.set(TunnelState.RECONNECTING, reason, advice, attempts=failures)
-            self.manager.record("tunnel_reconnect", self, reason)
+            # the end of an up tunnel is a drop; each attempt after it (or before the first up) a retry
+            self.manager.record("tunnel_drop" if ever_up and failures == 1 else "tunnel_retry", self, reason)
             up_for, up_since = (None if up_since is None else time.monotonic() - up_since), None
             await self.manager.sleep(self.manager.backoff.delay(failures, up_for))
         self.set(TunnelState.STOPPED)

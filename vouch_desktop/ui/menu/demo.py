@@ -87,12 +87,12 @@ def vouch_paths(menu: QMenu, state: FakeVouchState, world: DemoWorld, poke: Call
 
 def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
     def section(menu: QMenu, ui: MenuContext) -> None:
-        demo = menu.addMenu("Demo")
+        demo = menu.addMenu("De&mo")
         state = world.vouch_state
-        if state.key_present:
-            demo.addAction("Unplug the YubiKey").triggered.connect(lambda: state.configure(key_present=False))
-        else:
-            demo.addAction("Plug in the YubiKey").triggered.connect(lambda: state.configure(key_present=True))
+        key = demo.addAction("YubiKey plugged in")
+        key.setCheckable(True)
+        key.setChecked(state.key_present)
+        key.toggled.connect(lambda present: state.configure(key_present=present))
 
         def poke() -> None:
             ui.service.monitor.poke()
@@ -101,14 +101,18 @@ def demo_section(world: DemoWorld) -> Callable[[QMenu, MenuContext], None]:
             state.log_in(seconds)
             poke()
 
-        demo.addAction("Session ends in 16 minutes (warning now)").triggered.connect(lambda: expire_soon(16 * 60 - 30))
-        demo.addAction("Session ends in 1 minute").triggered.connect(lambda: expire_soon(60))
+        # labels say what happens: the warning comes when the session is within the lead time of Settings
+        lead = max(1, int(ui.service.monitor.lead_time // 60))
+        demo.addAction(f"Session ends in {lead} minutes: the expiry warning shows now").triggered.connect(
+            lambda: expire_soon(lead * 60 - 5))
+        demo.addAction("Session ends in 1 minute: the warning now, expired a minute later").triggered.connect(
+            lambda: expire_soon(60))
 
         def drop_sessions() -> None:
             for session in world.fake_aws.active_sessions():
                 world.fake_aws.drop_session(session.session_id)
 
-        demo.addAction("Drop every SSM session (tunnels reconnect)").triggered.connect(drop_sessions)
+        demo.addAction("Drop every SSM session: the tunnels reconnect").triggered.connect(drop_sessions)
         vouch_paths(demo, state, world, poke)
         demo.addAction(f"PIN is {state.knobs().get('pin', '123456')}").setEnabled(False)
 

@@ -8,5 +8,5 @@ from vouch_desktop.ui.menu import MenuContext
 
 
 def tools_section(menu: QMenu, ui: MenuContext) -> None:
-    menu.addAction("Profiles…").triggered.connect(ui.windows.profiles.show_profiles)
-    menu.addAction("Diagnostics…").triggered.connect(ui.windows.tools.show_diagnostics)
+    menu.addAction("&Profiles…").triggered.connect(ui.windows.profiles.show_profiles)
+    menu.addAction("&Diagnostics…").triggered.connect(ui.windows.tools.show_diagnostics)

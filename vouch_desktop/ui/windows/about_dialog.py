@@ -13,7 +13,8 @@ from vouch_desktop.core.system.paths import AppPaths
 class AboutDialog(QDialog):
     def __init__(self, paths: AppPaths, open_diagnostics: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About Vouch Desktop")
+        self.setWindowTitle("About — Vouch Desktop")
+        self.setObjectName("about")
         text = QLabel(
             f"<h3>Vouch Desktop {__version__}</h3>"
             "<p>YubiKey login state, SSM shells and RDS tunnels from the system tray, for the "

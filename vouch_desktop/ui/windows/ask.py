@@ -15,17 +15,23 @@ import contextlib
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from vouch_desktop.core.errors import VouchDesktopError
+from vouch_desktop.core.storage.ui_state import UiState
+from vouch_desktop.ui.windows.frame import prepare, titled
 
 
 class Keeper:
-    """Keeps top-level windows that nothing else references alive while they are visible (the tray
-    app has no main window to parent them to)."""
+    """Every top-level window is shown through here: it gets its title, Esc and Ctrl+W, a size that
+    fits the screen (the one it had when last closed, for a named window: ``ui_state``), and is kept
+    alive while it is visible (the tray app has no main window to parent it to)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ui_state: UiState | None = None) -> None:
         self._windows: list[QWidget] = []
+        self.ui_state = ui_state
 
     def show(self, window: QWidget) -> QWidget:
-        window.setParent(None)
+        if window.parent() is not None:
+            window.setParent(None)
+        prepare(window, self.ui_state)
         window.show()
         window.raise_()
         window.activateWindow()
@@ -52,6 +58,7 @@ async def ask(dialog: QDialog) -> int:
 
     dialog.finished.connect(finished)
     dialog.setModal(False)
+    prepare(dialog)
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()
@@ -87,7 +94,7 @@ async def confirm(title: str, text: str) -> bool:
 
 def message_box(icon: QMessageBox.Icon, title: str, text: str, informative: str = "",
                 detail: str = "", parent: QWidget | None = None) -> QMessageBox:
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(icon, titled(title), text, QMessageBox.StandardButton.NoButton, parent)
     if informative:
         box.setInformativeText(informative)
     if detail:

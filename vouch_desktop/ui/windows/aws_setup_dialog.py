@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.vouch.aws_setup import DEFAULT_PROFILE, AwsSetupRequest, AwsSetupResult, set_up_aws
 from vouch_desktop.core.vouch.client import VouchClient
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import FieldErrors
+from vouch_desktop.ui.windows.labels import ERROR_STYLE, WrappingLabel
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ class AwsSetupDialog(QDialog):
     def __init__(self, vouch: VouchClient, *, default_profile: str = DEFAULT_PROFILE, regions: list[str] | None = None,
                  on_done: Callable[[AwsSetupResult], None] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Set up AWS access")
+        self.setWindowTitle("Set up AWS access — Vouch Desktop")
+        self.setObjectName("aws-setup")
         self.setMinimumWidth(480)
         self._vouch = vouch
         self._on_done = on_done
@@ -58,8 +60,7 @@ class AwsSetupDialog(QDialog):
         self.fields.add_row("region", "Region", self.region_box, "Written into the profile only when given.")
         self.profile_edit = QLineEdit(default_profile or DEFAULT_PROFILE)
         self.fields.add_row("profile", "Profile name", self.profile_edit)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
+        self.status_label = WrappingLabel(selectable=True)  # gets the height its text needs
         self.status_label.hide()
         buttons = QDialogButtonBox()
         self.setup_button = buttons.addButton("Set up", QDialogButtonBox.ButtonRole.AcceptRole)

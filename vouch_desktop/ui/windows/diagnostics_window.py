@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from vouch_desktop.core.connect.diagnostics import CheckResult
+from vouch_desktop.ui.windows.labels import WrappingLabel
 
 
 def mark(result: CheckResult) -> str:
@@ -17,8 +18,9 @@ class DiagnosticsWindow(QWidget):
     def __init__(self, rerun: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Diagnostics — Vouch Desktop")
+        self.setObjectName("diagnostics")
         self.resize(720, 360)
-        self.status = QLabel("Running checks…")
+        self.status = WrappingLabel("Running checks…")
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["", "Check", "Result", "What to do"])
         self.tree.setRootIsDecorated(False)

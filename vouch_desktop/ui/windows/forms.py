@@ -1,19 +1,22 @@
-"""Form rows whose validation messages appear right under the field they are about."""
+"""Form rows whose validation messages appear right under the field they are about, in a form that
+scrolls when the screen is too small for it."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QScrollArea, QVBoxLayout, QWidget
 
-ERROR_STYLE = "color: #c62f2f;"
+from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+
 W = TypeVar("W", bound=QWidget)
 
 
 class FieldErrors:
     def __init__(self, form: QFormLayout) -> None:
         self.form = form
-        self.labels: dict[str, QLabel] = {}
+        self.labels: dict[str, WrappingLabel] = {}
 
     def add_row(self, name: str, label: str, widget: W, hint: str = "") -> W:
         holder = QWidget()
@@ -21,11 +24,8 @@ class FieldErrors:
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(widget)
         if hint:
-            column.addWidget(QLabel(hint))
-        error = QLabel()
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
-        error.hide()
+            column.addWidget(WrappingLabel(hint))
+        error = error_label()
         column.addWidget(error)
         self.labels[name] = error
         self.form.addRow(label, holder)
@@ -46,3 +46,29 @@ class FieldErrors:
                 label.setText(message)
                 label.show()
         return unplaced
+
+
+class FormScroll(QScrollArea):
+    """A form that scrolls when the screen is too small for it (a high scale factor, a small laptop),
+    and asks for its whole height otherwise: the dialog's buttons stay on screen either way."""
+
+    def __init__(self, form: QFormLayout, min_width: int = 0) -> None:
+        """``min_width``: the least width the form asks for (a dialog's own minimum width would override
+        its layout's, and the form could then be cut on the right at large font sizes)."""
+        super().__init__()
+        self.min_width = min_width
+        self.body = QWidget()
+        self.body.setLayout(form)
+        self.setWidget(self.body)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        body = self.body.sizeHint()
+        return QSize(max(self.min_width, body.width() + self.verticalScrollBar().sizeHint().width()), body.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        body = self.body.minimumSizeHint()
+        return QSize(max(self.min_width, body.width() + self.verticalScrollBar().sizeHint().width()),
+                     min(body.height(), 4 * self.fontMetrics().height()))

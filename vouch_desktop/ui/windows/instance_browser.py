@@ -1,5 +1,9 @@
 """The instance window: every instance across the chosen regions, filterable, greyed with a reason
-when one cannot connect; connect, save as a profile, SSH, in one click."""
+when one cannot connect; connect, save as a profile, SSH, in one click.
+
+Sorted by name (unnamed instances last, by id) until the user sorts otherwise; a refresh keeps the
+selected instance selected. Keys: Enter connects, Down from the filter box moves into the list,
+F5 or Ctrl+R refreshes."""
 
 from __future__ import annotations
 
@@ -21,21 +25,41 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, RegionFailure
 from vouch_desktop.core.connect.ssh_config import ssh_command_line
+from vouch_desktop.ui.windows.keys import down_moves_into, enter_acts, refresh_keys
+from vouch_desktop.ui.windows.labels import error_label
 from vouch_desktop.ui.windows.tables import filtered_table
 
 COLUMNS = ("Name", "Instance", "Region", "State", "Private IP", "Platform", "Status")
 INSTANCE_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def sort_keys(instance: DiscoveredInstance, values: tuple[str, ...]) -> list[str]:
+    """What each column sorts by: names without case, unnamed instances after every name (by id), IP
+    addresses by their numbers."""
+    name = f"0{instance.name.casefold()}" if instance.name else f"1{instance.instance_id}"
+    keys = [name, *(value.casefold() for value in values[1:])]
+    parts = instance.private_ip.split(".")
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        keys[COLUMNS.index("Private IP")] = ".".join(p.zfill(3) for p in parts)
+    return keys
 
 
 class InstanceBrowser(QWidget):
     def __init__(self, *, refresh: Callable[[], None], connect: Callable[[DiscoveredInstance], None],
                  save_profile: Callable[[DiscoveredInstance], None], open_ssh: Callable[[DiscoveredInstance], None],
-                 ssh_user: Callable[[DiscoveredInstance], str], parent: QWidget | None = None) -> None:
+                 ssh_user: Callable[[DiscoveredInstance], str],
+                 ssh_command: Callable[[DiscoveredInstance, str], str] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Instances — Vouch Desktop")
+        self.setObjectName("instances")
         self.resize(900, 480)
         self._connect, self._save, self._ssh, self._ssh_user = connect, save_profile, open_ssh, ssh_user
+        self._ssh_command = ssh_command or (lambda instance, user: ssh_command_line(instance.instance_id, user))
         self.result: DiscoveryResult | None = None
+        self._keep_selected = ""  # the instance the user selected last (rebuilding the rows drops the selection)
+        self._loading = False  # rows are being rebuilt: a selection Qt moves meanwhile is not the user's
         self._by_key: dict[str, DiscoveredInstance] = {}
         self._failures: dict[str, RegionFailure | None] = {}  # regions shown by show_region so far
 
@@ -43,7 +67,9 @@ class InstanceBrowser(QWidget):
         self.filter_edit.setPlaceholderText("Filter by name, id, region, IP…")
         self.filter_edit.setClearButtonEnabled(True)
         self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("F5 or Ctrl+R")
         self.refresh_button.clicked.connect(refresh)
+        self._refresh = refresh
         self.age_label = QLabel("not loaded yet")
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -55,16 +81,20 @@ class InstanceBrowser(QWidget):
         top.setStretch(0, 1)
 
         self.model, self.proxy, self.table = filtered_table(COLUMNS, self.filter_edit, self)
+        self.proxy.setSortRole(SORT_ROLE)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.doubleClicked.connect(lambda _: self._act(self._connect))
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.filter_edit.textChanged.connect(self._show_age)
+        self.filter_edit.returnPressed.connect(self._connect_from_filter)
+        enter_acts(self.table, lambda: self._act(self._connect))
+        down_moves_into(self.filter_edit, self.table)
+        refresh_keys(self, self.refresh)
 
-        self.errors_label = QLabel()
-        self.errors_label.setWordWrap(True)
-        self.errors_label.setStyleSheet("color: #c62f2f;")
-        self.errors_label.hide()
+        self.errors_label = error_label()  # regions that could not be read
 
         self.connect_button = QPushButton("Connect")
         self.connect_button.setDefault(True)
@@ -90,6 +120,10 @@ class InstanceBrowser(QWidget):
         self._age_timer.timeout.connect(self._show_age)
         self._update_buttons()
 
+    def refresh(self) -> None:
+        if self.refresh_button.isEnabled():  # not while a refresh runs
+            self._refresh()
+
     def set_loading(self, loading: bool) -> None:
         self.progress.setVisible(loading)
         self.refresh_button.setEnabled(not loading)
@@ -101,8 +135,9 @@ class InstanceBrowser(QWidget):
         values = (instance.name or "—", instance.instance_id, instance.region, state, instance.private_ip,
                   instance.platform, "ready" if instance.connectable else instance.reason)
         row = []
-        for value in values:
+        for value, key in zip(values, sort_keys(instance, values), strict=True):
             item = QStandardItem(value)
+            item.setData(key, SORT_ROLE)
             # only plain strings go into Qt: the instance itself stays on the Python side
             item.setData(f"{instance.region}/{instance.instance_id}", INSTANCE_ROLE)
             if not instance.connectable:
@@ -112,6 +147,7 @@ class InstanceBrowser(QWidget):
         return row
 
     def _begin(self, result: DiscoveryResult) -> None:
+        self._loading = True
         self.result = result
         self._by_key = {f"{i.region}/{i.instance_id}": i for i in result.instances}
         self._greyed = self.palette().placeholderText()
@@ -120,6 +156,9 @@ class InstanceBrowser(QWidget):
 
     def _finish(self, result: DiscoveryResult) -> None:
         self.table.setSortingEnabled(True)
+        if self._keep_selected and not self._select_key(self._keep_selected):
+            self.table.clearSelection()  # it is gone: no other row in its place
+        self._loading = False
         failures = "; ".join(f"{f.region}: {f.message}" for f in result.failures)
         self.errors_label.setText(failures)
         self.errors_label.setVisible(bool(failures))
@@ -138,6 +177,7 @@ class InstanceBrowser(QWidget):
         """One region's instances as soon as it is done, while others still load: its earlier rows are
         replaced, a chunk at a time; a failure joins the others above the table."""
         self._greyed = self.palette().placeholderText()
+        self._loading = True
         self.table.setSortingEnabled(False)
         for row in reversed(range(self.model.rowCount())):
             if self.model.item(row, 2).text() == region:
@@ -151,6 +191,9 @@ class InstanceBrowser(QWidget):
             for instance in instances[start:start + chunk]:
                 self.model.appendRow(self._row(instance))
             await asyncio.sleep(0)
+        if self._keep_selected.startswith(f"{region}/"):
+            self._select_key(self._keep_selected)  # the user's instance is back as soon as its region is
+        self._loading = False
 
     def finish_regions(self, result: DiscoveryResult) -> None:
         """After ``show_region`` for every region: the whole result, without building its rows again."""
@@ -171,10 +214,16 @@ class InstanceBrowser(QWidget):
             await asyncio.sleep(0)
         self._finish(result)
 
-    def _show_age(self) -> None:
+    def count_text(self) -> str:
+        """"20 instances", or while a filter hides some, "5 of 20"."""
+        total = len(self.result.instances) if self.result is not None else 0
+        shown = self.proxy.rowCount()
+        noun = "instance" if total == 1 else "instances"
+        return f"{shown} of {total} {noun}" if self.filter_edit.text() and shown != total else f"{total} {noun}"
+
+    def _show_age(self, *args: object) -> None:
         if self.result is not None:
-            count = len(self.result.instances)
-            self.age_label.setText(f"{count} instances · {self.result.age_text()}")
+            self.age_label.setText(f"{self.count_text()} · {self.result.age_text()}")
 
     def selected(self) -> DiscoveredInstance | None:
         rows = self.table.selectionModel().selectedRows()
@@ -189,9 +238,26 @@ class InstanceBrowser(QWidget):
                 self.table.selectRow(row)
                 return
 
+    def _select_key(self, key: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.data(self.proxy.index(row, 0), INSTANCE_ROLE) == key:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.proxy.index(row, 0))
+                return True
+        return False
+
+    def _connect_from_filter(self) -> None:
+        """Enter in the filter box: the selected instance, or the only one the filter leaves."""
+        if self.selected() is None and self.proxy.rowCount() == 1:
+            self.table.selectRow(0)
+        self._act(self._connect)
+
     def _update_buttons(self, *args: object) -> None:
         instance = self.selected()
+        if instance is not None and not self._loading:
+            self._keep_selected = f"{instance.region}/{instance.instance_id}"
         ok = instance is not None and instance.connectable
+        self.connect_button.setToolTip("Enter" if ok else (f"Cannot connect: {instance.reason}" if instance else ""))
         for button in (self.connect_button, self.ssh_button):
             button.setEnabled(ok)
         self.save_button.setEnabled(instance is not None)
@@ -199,10 +265,10 @@ class InstanceBrowser(QWidget):
 
     def _act(self, action: Callable[[DiscoveredInstance], None]) -> None:
         instance = self.selected()
-        if instance is not None:
+        if instance is not None and (instance.connectable or action not in (self._connect, self._ssh)):
             action(instance)
 
     def copy_ssh_command(self) -> None:
         instance = self.selected()
         if instance is not None:
-            QGuiApplication.clipboard().setText(ssh_command_line(instance.instance_id, self._ssh_user(instance)))
+            QGuiApplication.clipboard().setText(self._ssh_command(instance, self._ssh_user(instance)))

@@ -28,9 +28,8 @@ class InstanceWindows:
         if self.browser is None:
             self.browser = InstanceBrowser(refresh=self.refresh, connect=self.connect_instance,
                                            save_profile=self.save_instance_profile, open_ssh=self.open_ssh,
-                                           ssh_user=lambda instance: "")
-        self.browser.show()
-        self.browser.raise_()
+                                           ssh_user=lambda instance: "", ssh_command=self.service.ssh_command_line)
+        self.boxes.keeper.show(self.browser)
         if self.service.instances is None:
             self.refresh()
         else:
@@ -85,19 +84,23 @@ class InstanceWindows:
 
     async def set_up_ssh(self) -> bool:
         """Ask, then add the block to ~/.ssh/config; whether ssh now reaches instances through SSM."""
-        path = self.service.ssh_config.path
+        editor = self.service.ssh_config
         profile = self.service.settings.current.aws_profile
-        warning = self.service.ssh_config.status().warning  # lines that would shadow ours: said before any change
-        question = (f"Add a 'Host i-* mi-*' block to {path} so that ssh reaches instances through Systems Manager "
-                    f"(profile '{profile}')?\nA backup is made first." + (f"\n\n{warning}" if warning else ""))
+        warning = editor.status().warning  # lines that would shadow ours: said before any change
+        kept = ("A copy of the file as it is now is kept beside it." if editor.path.exists()
+                else "The file does not exist yet: it will be created.")
+        told = (f"\n(ssh is run with -F {editor.path}: it reads this file, not your own ~/.ssh/config.)"
+                if editor.explicit else "")
+        question = (f"Add a 'Host i-* mi-*' block to {editor.where} so that ssh reaches instances through Systems "
+                    f"Manager (profile '{profile}')?\n{kept}{told}" + (f"\n\n{warning}" if warning else ""))
         if not await confirm("SSH over SSM", question):
             return False
         try:
-            backup = self.service.set_up_ssh()
+            outcome = self.service.set_up_ssh()
         except VouchDesktopError as exc:  # read-only, unparsable, unreadable: nothing was changed
             self.boxes.warn("SSH over SSM", exc.message, exc.advice)
             return False
-        self.boxes.inform("SSH over SSM", f"Added to {path}." + (f"\nBackup: {backup}" if backup else ""))
+        self.boxes.inform("SSH over SSM", outcome.text)
         return self.service.ssh_routed()
 
     # ---- profiles from instances

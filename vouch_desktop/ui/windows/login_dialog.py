@@ -32,6 +32,7 @@ from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.vouch.cli_text import LOGIN_TIMEOUT_DEFAULT
 from vouch_desktop.core.vouch.errors import VouchPinBlocked, VouchPinIncorrect
 from vouch_desktop.core.vouch.login import LoginRunner, LoginStep
+from vouch_desktop.ui.windows.labels import error_label
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class LoginDialog(QDialog):
                  *, system_prompt: bool = False, key_timeout: int = LOGIN_TIMEOUT_DEFAULT) -> None:
         """``system_prompt``: the system asks for the PIN and the touch (Windows), so this dialog does not."""
         super().__init__(parent)
-        self.setWindowTitle("Log in to Vouch")
+        self.setWindowTitle("Log in to Vouch — Vouch Desktop")
+        self.setObjectName("login")
         self.setMinimumWidth(380)
         self._make_runner = make_runner
         self._runner: LoginRunner | None = None
@@ -76,11 +78,7 @@ class LoginDialog(QDialog):
         self.pin_edit.setPlaceholderText("YubiKey PIN")
         self.pin_edit.setAccessibleName("YubiKey PIN")
         self.pin_edit.setVisible(not system_prompt)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62f2f;")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = error_label()  # wraps, and gets the height its text needs; selectable
         buttons = QDialogButtonBox()
         self.login_button = buttons.addButton("Log in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setDefault(True)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
+from vouch_desktop.core.aws.discovery import DiscoveredInstance
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
@@ -26,7 +26,10 @@ from vouch_desktop.core.storage.profiles import (
     Profile,
     TunnelProfile,
 )
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors, W
+from vouch_desktop.ui.windows.bastion_picker import BastionPicker
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll, W
+from vouch_desktop.ui.windows.frame import titled
+from vouch_desktop.ui.windows.labels import error_label
 
 
 class FormDialog(QDialog):
@@ -34,21 +37,17 @@ class FormDialog(QDialog):
 
     def __init__(self, title: str, save: Callable[[Profile], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(480)
+        self.setWindowTitle(titled(title))
         self._save = save
         self.form = QFormLayout()
         self.fields = FieldErrors(self.form)
         self.errors = self.fields.labels
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()  # what belongs to no field: the file could not be saved
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(FormScroll(self.form, min_width=460), 1)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
@@ -87,6 +86,7 @@ class InstanceProfileDialog(FormDialog):
     def __init__(self, profile: InstanceProfile, regions: list[str], save: Callable[[Profile], None],
                  parent: QWidget | None = None, title: str = "Instance profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("instance-profile")
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
         self.target = self.add_field("target", "Target", QLineEdit(profile.target),
                                      "An instance id, or a tag filter such as Name=web-* (resolved when connecting)")
@@ -107,6 +107,7 @@ class TunnelProfileDialog(FormDialog):
                  databases: list[DatabaseEndpoint] | None = None, parent: QWidget | None = None,
                  title: str = "Tunnel profile") -> None:
         super().__init__(title, save, parent)
+        self.setObjectName("tunnel-profile")
         self.database = QComboBox()
         self.database.addItem("— pick an RDS database to fill the form —")
         self.databases: list[DatabaseEndpoint] = []  # item i+1 of the box; Qt holds only the labels
@@ -114,6 +115,9 @@ class TunnelProfileDialog(FormDialog):
         self.database.currentIndexChanged.connect(self._database_picked)
         self.form.addRow("Database", self.database)
         self.name = self.add_field("name", "Name", QLineEdit(profile.name))
+        self.bastions = BastionPicker()  # filled from discovery by the caller
+        self.bastions.picked.connect(self._bastion_picked)
+        self.form.addRow("Pick a bastion", self.bastions)
         self.target = self.add_field("target", "Bastion", QLineEdit(profile.target),
                                      "Instance id, or a tag filter such as Name=bastion-*")
         self.document = self.add_field("document", "Forward to", QComboBox())
@@ -152,6 +156,10 @@ class TunnelProfileDialog(FormDialog):
             self.name.setText(endpoint.identifier + suffix)
         if not self.local_port.value():
             self.local_port.setValue(endpoint.port)
+
+    def _bastion_picked(self, instance: DiscoveredInstance) -> None:
+        self.target.setText(instance.instance_id)
+        self.region.setCurrentText(instance.region)
 
     def build(self) -> TunnelProfile:
         return TunnelProfile(name=self.name.text(), target=self.target.text().strip(),

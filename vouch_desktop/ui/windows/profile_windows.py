@@ -20,16 +20,22 @@ class ProfileWindows:
     def show_profiles(self) -> None:
         if self.window is None:
             self.window = ProfilesWindow(self.service.profiles, self.edit_instance, self.edit_tunnel)
-        self.window.show()
-        self.window.raise_()
+        self.keeper.show(self.window)
 
     def _saver(self, profile: Profile | None) -> Callable[[Profile], None]:
-        """Where the dialog saves: a new profile is added, an edited one replaces its old self."""
+        """Where the dialog saves: a new profile is added, an edited one replaces its old self; then the
+        profiles window (when open) selects it, under its new name."""
         book = self.service.profiles
-        if profile is None:
-            return book.add
-        name = profile.name
-        return lambda new: book.update(name, new)
+
+        def save(new: Profile) -> None:
+            if profile is None:
+                book.add(new)
+            else:
+                book.update(profile.name, new)
+            if self.window is not None and self.window.isVisible():
+                self.window.show_profile(new)
+
+        return save
 
     def edit_instance(self, profile: InstanceProfile | None) -> None:
         regions = self.service.settings.current.regions
@@ -48,4 +54,10 @@ class ProfileWindows:
         async def fill_databases() -> None:
             dialog.add_databases(await self.service.database_endpoints())
 
+        async def fill_bastions() -> None:
+            dialog.bastions.set_loading()
+            dialog.bastions.set_result(self.service.instances or await self.service.load_instances())
+
         self.tasks.spawn(fill_databases(), what="RDS discovery")
+        self.tasks.spawn(fill_bastions(), what="bastion discovery",
+                         on_error=lambda error: dialog.bastions.set_failed(error.message))

@@ -10,7 +10,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -24,8 +23,11 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profile_io import ImportPlan, apply_import, export_profiles, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+from vouch_desktop.ui.windows.frame import titled
+from vouch_desktop.ui.windows.labels import WrappingLabel
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+EXPORT_TITLE, IMPORT_TITLE = titled("Export profiles"), titled("Import profiles")
 
 
 def describe(profile: Profile) -> str:
@@ -49,7 +51,8 @@ class ProfileList(QWidget):
         self.search.textChanged.connect(self.reload)
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _: self.edit_selected())
-        self.undo_label = QLabel()
+        self.list.itemSelectionChanged.connect(self._update_buttons)
+        self.undo_label = WrappingLabel()
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.clicked.connect(self.undo)
         self.undo_label.hide()
@@ -63,10 +66,17 @@ class ProfileList(QWidget):
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[text] = button
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list).activated.connect(self.delete)
+        # keys on the list act on its selection only, and only while the list has the focus (Delete in the
+        # search box deletes text, not a profile)
+        for keys, slot in ((QKeySequence(QKeySequence.StandardKey.Delete), self.delete),
+                           (QKeySequence(Qt.Key.Key_Return), self.edit_selected),
+                           (QKeySequence(Qt.Key.Key_Enter), self.edit_selected),
+                           (QKeySequence("Alt+Up"), lambda: self.move_selected(-1)),
+                           (QKeySequence("Alt+Down"), lambda: self.move_selected(1))):
+            shortcut = QShortcut(keys, self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated.connect(self.undo)
-        QShortcut(QKeySequence("Alt+Up"), self.list).activated.connect(lambda: self.move_selected(-1))
-        QShortcut(QKeySequence("Alt+Down"), self.list).activated.connect(lambda: self.move_selected(1))
         undo_row = QHBoxLayout()
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
@@ -93,13 +103,20 @@ class ProfileList(QWidget):
             self.list.addItem(item)
             if profile.name == current:
                 self.list.setCurrentItem(item)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_name() is not None
+        for name in ("Edit…", "Duplicate", "Delete"):
+            self.buttons[name].setEnabled(chosen)
         # reordering a filtered view would be confusing: only when showing everything
         for name in ("Move up", "Move down"):
-            self.buttons[name].setEnabled(not needle)
+            self.buttons[name].setEnabled(chosen and not self.search.text())
 
     def selected_name(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(NAME_ROLE) if item is not None else None
+        """The profile the user chose: the selected row, never a row that only has the focus frame."""
+        items = self.list.selectedItems()
+        return items[0].data(NAME_ROLE) if items else None
 
     def edit_selected(self) -> None:
         name = self.selected_name()
@@ -145,10 +162,15 @@ class ProfileList(QWidget):
             self.reload()
             self.select(name)
 
-    def select(self, name: str) -> None:
+    def select(self, name: str) -> bool:
+        """Select (and scroll to) the profile ``name``; False when the list does not show it."""
         for row in range(self.list.count()):
-            if self.list.item(row).data(NAME_ROLE) == name:
-                self.list.setCurrentRow(row)
+            item = self.list.item(row)
+            if item.data(NAME_ROLE) == name:
+                self.list.setCurrentItem(item)
+                self.list.scrollToItem(item)
+                return True
+        return False
 
 
 class ProfilesWindow(QWidget):
@@ -156,6 +178,7 @@ class ProfilesWindow(QWidget):
                  edit_tunnel: Callable[[TunnelProfile | None], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Profiles — Vouch Desktop")
+        self.setObjectName("profiles")
         self.resize(760, 420)
 
         def instance(profile: Profile | None) -> None:
@@ -167,7 +190,7 @@ class ProfilesWindow(QWidget):
         self.instances = ProfileList(book, InstanceProfile, instance)
         self.tunnels = ProfileList(book, TunnelProfile, tunnel)
         self.book = book
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         tabs.addTab(self.instances, "Instances")
         tabs.addTab(self.tunnels, "Tunnels")
         share = QHBoxLayout()
@@ -187,6 +210,15 @@ class ProfilesWindow(QWidget):
         self.instances.reload()
         self.tunnels.reload()
 
+    def show_profile(self, profile: Profile) -> None:
+        """After an edit or an addition: the tab of its kind, with it selected (also when it was renamed)."""
+        profiles = self.tunnels if isinstance(profile, TunnelProfile) else self.instances
+        self.tabs.setCurrentWidget(profiles)
+        if not profiles.select(profile.name) and profiles.search.text():
+            profiles.search.clear()  # the search hid it
+            profiles.select(profile.name)
+        profiles.list.setFocus()
+
     def _file_dialog(self, title: str, name: str, save: bool, chosen: Callable[[str], object]) -> QFileDialog:
         """A file dialog shown without a nested event loop (see ui/windows/ask.py); ``chosen`` gets the path."""
         dialog = QFileDialog(self, title, name, "TOML files (*.toml)")
@@ -198,40 +230,40 @@ class ProfilesWindow(QWidget):
         return dialog
 
     def export_file(self) -> QFileDialog:
-        return self._file_dialog("Export profiles", "vouch-profiles.toml", True,
+        return self._file_dialog(EXPORT_TITLE, "vouch-profiles.toml", True,
                                  lambda path: self.export_to(Path(path)))
 
     def export_to(self, path: Path) -> QMessageBox:
         try:
             count = export_profiles(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Export profiles", exc.user_text(),
+            box = QMessageBox(QMessageBox.Icon.Warning, EXPORT_TITLE, exc.user_text(),
                               QMessageBox.StandardButton.Ok, self)
         else:
-            box = QMessageBox(QMessageBox.Icon.Information, "Export profiles", f"Wrote {count} profiles to {path}.",
+            box = QMessageBox(QMessageBox.Icon.Information, EXPORT_TITLE, f"Wrote {count} profiles to {path}.",
                               QMessageBox.StandardButton.Ok, self)
         box.show()
         return box
 
     def import_file(self) -> QFileDialog:
-        return self._file_dialog("Import profiles", "", False, lambda path: self.import_from(Path(path)))
+        return self._file_dialog(IMPORT_TITLE, "", False, lambda path: self.import_from(Path(path)))
 
     def _apply_import(self, plan: ImportPlan, policy: str) -> None:
         try:
             apply_import(self.book, plan, policy)
         except VouchDesktopError as exc:  # not saved: nothing changed
-            QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.user_text(), parent=self).show()
+            QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.user_text(), parent=self).show()
 
     def import_from(self, path: Path) -> QMessageBox:
         """Shows what would change and lets the user choose what to do with conflicts."""
         try:
             plan = plan_import(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Import profiles", exc.message, parent=self)
+            box = QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.message, parent=self)
             box.show()
             return box
         icon = QMessageBox.Icon.Warning if plan.invalid else QMessageBox.Icon.Question
-        box = QMessageBox(icon, "Import profiles", plan.preview(), parent=self)
+        box = QMessageBox(icon, IMPORT_TITLE, plan.preview(), parent=self)
         choices = {"keep": "Import, keep mine", "replace": "Import, replace mine", "rename": "Import both"}
         for policy, label in choices.items():
             if not plan.invalid and (policy == "keep" or plan.conflicts):  # a file with problems: nothing to apply

@@ -41,7 +41,7 @@ class SessionWindows:
             self.boxes.error("Log in to Vouch", exc)
             return
         platform = self.login_platform()
-        self.login_dialog = LoginDialog(lambda: login_for_platform(executable, platform),
+        self.login_dialog = LoginDialog(lambda: self.service.recording(login_for_platform(executable, platform)),
                                         email_hint=self.service.monitor.snapshot.email,
                                         system_prompt=uses_system_prompt(platform))
         self.login_dialog.finished_login.connect(self.service.after_login)

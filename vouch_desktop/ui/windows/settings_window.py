@@ -1,8 +1,12 @@
-"""Settings: every field validated on save, messages beside the field; applied without a restart."""
+"""Settings: every field validated on save, messages beside the field.
+
+One model for every window that edits something: changes take effect when you press Save (at once,
+without a restart), and Cancel, Esc or Ctrl+W leaves everything as it was. "Test terminal" tries the
+terminal as chosen, before it is saved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -12,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -21,19 +24,26 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
+from vouch_desktop.core.connect.terminals import warnings as template_warnings
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.ui.windows.forms import ERROR_STYLE, FieldErrors
+from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll
+from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+
+SAVE_NOTE = "Changes take effect when you press Save, without a restart; Cancel leaves everything as it was."
 
 
 class SettingsWindow(QDialog):
     def __init__(self, settings: Settings, *, profiles: list[str], terminals: list[TerminalSpec],
                  save: Callable[[Settings], None], test_terminal: Callable[[Settings], None],
+                 installed: Collection[str] | None = None, automatic: str = "",
                  parent: QWidget | None = None) -> None:
+        """``installed``: ids of the terminals found here (None: all of them); ``automatic``: the name of
+        the one "Automatic" picks, with why."""
         super().__init__(parent)
         self.setWindowTitle("Settings — Vouch Desktop")
-        self.setMinimumWidth(520)
+        self.setObjectName("settings")
         self._original, self._save, self._test = settings, save, test_terminal
         form = QFormLayout()
         self.fields = FieldErrors(form)
@@ -48,10 +58,18 @@ class SettingsWindow(QDialog):
         self.regions = QLineEdit(", ".join(settings.regions))
         row("regions", "Regions", self.regions, "Comma-separated, e.g. eu-west-1, us-east-1")
         self.terminal = QComboBox()
-        self.terminal.addItem("Automatic (first one found)", "")
-        for spec in terminals:
+        self.terminal.addItem(f"Automatic ({automatic})" if automatic else "Automatic (none found)", "")
+        found = [s for s in terminals if installed is None or s.id in installed]
+        for spec in found:
             self.terminal.addItem(spec.name, spec.id)
         self.terminal.addItem("Custom command line…", CUSTOM)
+        missing = [s for s in terminals if s not in found]
+        if missing:
+            self.terminal.insertSeparator(self.terminal.count())
+        for spec in missing:  # shown, so that people see what is supported, but not choosable
+            self.terminal.addItem(f"{spec.name} (not installed)", spec.id)
+            item = self.terminal.model().item(self.terminal.count() - 1)  # type: ignore[attr-defined]
+            item.setEnabled(False)
         self.terminal.setCurrentIndex(max(0, self.terminal.findData(settings.terminal)))
         test = QPushButton("Test terminal")
         test.clicked.connect(lambda: self._test(self.collect()))
@@ -64,7 +82,15 @@ class SettingsWindow(QDialog):
         self.template = QLineEdit(settings.terminal_template)
         self.template.setPlaceholderText("myterm --title {title} -e {command}")
         row("terminal_template", "Custom command line", self.template,
-            "Placeholders: {command} {title} {target} {region} {profile}")
+            "Placeholders: {command} {title} {target} {region} {profile}. Alone, each is one argument "
+            "({command}: its own arguments); inside a larger argument, it is shell-quoted.")
+        self.template_warning = WrappingLabel()
+        self.template.textChanged.connect(self._show_template_warnings)
+        form.addRow("", self.template_warning)
+        self._show_template_warnings(settings.terminal_template)
+        self.keep_open = QCheckBox("Keep the window open when the session ends with an error")
+        self.keep_open.setChecked(settings.keep_open_on_error)
+        row("keep_open_on_error", "", self.keep_open)
         self.notify = QCheckBox("Notify before and at expiry")
         self.notify.setToolTip("These notices carry a “Log in again” button. The Vouch agent, when it runs, sends "
                                "its own too (30 and 5 minutes before, and at expiry, without a button); those "
@@ -90,6 +116,9 @@ class SettingsWindow(QDialog):
         self.allow_without_key = QCheckBox("Allow login when no key is detected (some keys are not visible)")
         self.allow_without_key.setChecked(settings.allow_login_without_key)
         row("allow_login_without_key", "", self.allow_without_key)
+        self.confirm_quit = QCheckBox("Ask before quitting while tunnels are up")
+        self.confirm_quit.setChecked(settings.confirm_quit_with_tunnels)
+        row("confirm_quit_with_tunnels", "", self.confirm_quit)
         self.start_at_login = QCheckBox("Start Vouch Desktop when I log in")
         self.start_at_login.setChecked(settings.start_at_login)
         row("start_at_login", "", self.start_at_login)
@@ -100,12 +129,12 @@ class SettingsWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        self.general_error = QLabel()  # what belongs to no field: the file could not be saved
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()  # what belongs to no field: the file could not be saved
+        self.when_applied = WrappingLabel(SAVE_NOTE)
+        self.when_applied.setEnabled(False)  # a quiet hint
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(FormScroll(form, min_width=500), 1)
+        layout.addWidget(self.when_applied)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
 
@@ -113,11 +142,18 @@ class SettingsWindow(QDialog):
         return replace(self._original, aws_profile=self.aws_profile.currentText().strip(),
                        regions=[r.strip() for r in self.regions.text().split(",") if r.strip()],
                        terminal=self.terminal.currentData(), terminal_template=self.template.text().strip(),
+                       keep_open_on_error=self.keep_open.isChecked(),
                        notify_enabled=self.notify.isChecked(), notify_lead_minutes=self.lead.value(),
                        vouch_path=self.vouch_path.text().strip(), plugin_path=self.plugin_path.text().strip(),
                        tunnel_backend=TunnelBackend(self.tunnel_backend.currentData()),
                        allow_login_without_key=self.allow_without_key.isChecked(),
-                       start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText())
+                       start_at_login=self.start_at_login.isChecked(), log_level=self.log_level.currentText(),
+                       confirm_quit_with_tunnels=self.confirm_quit.isChecked())
+
+    def _show_template_warnings(self, text: str) -> None:
+        found = template_warnings(text.strip()) if text.strip() else []
+        self.template_warning.setText("\n".join(f"⚠ {w}" for w in found))
+        self.template_warning.setVisible(bool(found))
 
     def try_save(self) -> None:
         self.fields.clear()

@@ -19,6 +19,7 @@ def filtered_table(columns: tuple[str, ...], search: QLineEdit,
     table = QTableView()
     table.setModel(proxy)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()  # row numbers say nothing here
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return model, proxy, table

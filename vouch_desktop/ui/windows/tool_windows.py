@@ -5,7 +5,7 @@ from __future__ import annotations
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.sessions import available_profiles
-from vouch_desktop.core.connect.terminals import registry
+from vouch_desktop.core.connect.terminals import TerminalLauncher, choices, registry
 from vouch_desktop.core.storage.settings import Settings
 from vouch_desktop.ui.windows.about_dialog import AboutDialog
 from vouch_desktop.ui.windows.ask import Boxes
@@ -22,8 +22,7 @@ class ToolWindows:
     def show_diagnostics(self) -> None:
         if self.diagnostics_window is None:
             self.diagnostics_window = DiagnosticsWindow(rerun=self.run_diagnostics)
-        self.diagnostics_window.show()
-        self.diagnostics_window.raise_()
+        self.boxes.keeper.show(self.diagnostics_window)
         self.run_diagnostics()
 
     def run_diagnostics(self) -> None:
@@ -40,9 +39,13 @@ class ToolWindows:
         self.boxes.keeper.show(HistoryWindow(self.service.history, self.service.paths.log_dir))
 
     def show_settings(self) -> None:
+        automatic = TerminalLauncher().automatic()  # what "Automatic" picks on this desktop, and why
         self.boxes.keeper.show(SettingsWindow(self.service.settings.current, profiles=available_profiles(),
                                               terminals=registry(), save=self.service.apply_settings,
-                                              test_terminal=self.test_terminal))
+                                              test_terminal=self.test_terminal,
+                                              installed={spec.id for spec, found in choices() if found},
+                                              automatic=f"{automatic.spec.name}: {automatic.reason}"
+                                              if automatic else ""))
 
     def test_terminal(self, settings: Settings) -> None:
         self.tasks.spawn(self.service.test_terminal(settings), what="terminal test",

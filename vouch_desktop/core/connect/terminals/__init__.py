@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.terminals import linux, macos, windows
+from vouch_desktop.core.connect.terminals import choice, linux, macos, windows
+from vouch_desktop.core.connect.terminals.carrier import Carried, carrier_command, printable
+from vouch_desktop.core.connect.terminals.choice import Choice, installed
 from vouch_desktop.core.connect.terminals.spec import TerminalSpec
-from vouch_desktop.core.connect.terminals.template import expand, parse
+from vouch_desktop.core.connect.terminals.template import expand, parse, warnings
 
 CUSTOM = "custom"
 
@@ -24,12 +26,6 @@ def registry(platform: str = sys.platform) -> list[TerminalSpec]:
     return linux.TERMINALS
 
 
-def installed(spec: TerminalSpec) -> bool:
-    if os.path.isabs(spec.executable):
-        return os.path.exists(spec.executable)
-    return shutil.which(spec.executable) is not None
-
-
 @dataclass(frozen=True)
 class LaunchPlan:
     argv: list[str]
@@ -41,13 +37,30 @@ class NoTerminal(ConnectError):
 
 
 class TerminalLauncher:
-    def __init__(self, terminal_id: str = "", template: str = "", platform: str = sys.platform) -> None:
+    def __init__(self, terminal_id: str = "", template: str = "", platform: str = sys.platform, *,
+                 hold_on_error: bool = False, environ: Mapping[str, str] | None = None) -> None:
         self.terminal_id = terminal_id
         self.template = template
         self.platform = platform
+        # keep the window open when the command ends with an error (Linux and the BSDs: macOS's Terminal
+        # and Windows' consoles keep it open anyway)
+        self.hold_on_error = hold_on_error and platform not in ("darwin", "win32")
+        self.environ = os.environ if environ is None else environ
+
+    @property
+    def _posix(self) -> bool:
+        return self.platform not in ("darwin", "win32")
 
     def detect(self) -> list[TerminalSpec]:
         return [spec for spec in registry(self.platform) if installed(spec)]
+
+    def automatic(self) -> Choice | None:
+        """What "Automatic" picks here, and why."""
+        specs = registry(self.platform)
+        if self._posix:
+            return choice.automatic(specs, self.environ)
+        found = [spec for spec in specs if installed(spec)]
+        return Choice(found[0], "the first one found") if found else None
 
     def choose(self) -> TerminalSpec:
         specs = registry(self.platform)
@@ -56,20 +69,41 @@ class TerminalLauncher:
             if chosen is None or not installed(chosen):
                 raise NoTerminal(f"The terminal chosen in Settings ({self.terminal_id}) is not installed.",
                                  advice="Choose another terminal in Settings, or a custom command line.")
+            if self._posix and chosen.id == choice.ALTERNATIVE:  # the real program's own argv rules
+                return choice.resolve_program(chosen.executable, specs) or chosen
             return chosen
-        found = self.detect()
-        if not found:
+        automatic = self.automatic()
+        if automatic is None:
             raise NoTerminal("No terminal emulator was found.",
                              advice="Install one (for example xterm or gnome-terminal) or set a custom "
                                     "command line in Settings.")
-        return found[0]
+        return automatic.spec
 
     def plan(self, command: list[str], title: str, values: dict[str, str] | None = None) -> LaunchPlan:
+        title = printable(title)  # a title comes from names others choose: no escape sequence, no line break
         if self.terminal_id == CUSTOM:
+            if self.hold_on_error:
+                command = carrier_command(Carried(list(command), "", True))
             return LaunchPlan(expand(self.template, command, {"title": title, **(values or {})}), "custom")
         spec = self.choose()
-        return LaunchPlan(spec.build(list(command), title), spec.name)
+        return LaunchPlan(spec.build(self.command_for(spec, list(command), title), title), spec.name)
+
+    def command_for(self, spec: TerminalSpec, command: list[str], title: str) -> list[str]:
+        """The command itself, or the carrier that brings it through this terminal untouched."""
+        if not self._posix:
+            return command
+        title_by_escape = title if not spec.sets_title else ""
+        if spec.literal_args and not title_by_escape and not self.hold_on_error:
+            return command
+        return carrier_command(Carried(command, title_by_escape, self.hold_on_error))
 
 
-__all__ = ["CUSTOM", "LaunchPlan", "NoTerminal", "TerminalLauncher", "TerminalSpec", "expand", "installed", "parse",
-           "registry"]
+def choices(platform: str = sys.platform) -> list[tuple[TerminalSpec, bool]]:
+    """Every terminal of the platform with whether it is installed: the installed ones first."""
+    specs = registry(platform)
+    marked = [(spec, installed(spec)) for spec in specs]
+    return [m for m in marked if m[1]] + [m for m in marked if not m[1]]
+
+
+__all__ = ["CUSTOM", "Choice", "LaunchPlan", "NoTerminal", "TerminalLauncher", "TerminalSpec", "choices", "expand",
+           "installed", "parse", "registry", "warnings"]
