@@ -80,7 +80,7 @@ def test_a_websocket_cut_is_resumed_and_three_open_connections_survive(builtin_w
         if outage:
             assert fake_aws.agent.refused >= 1  # it really had to retry while the network was down
         assert TunnelState.RECONNECTING not in seen and manager.status("orders").state is TunnelState.UP
-        assert ("tunnel_reconnect", "session resumed after a network drop (connections kept)") in [
+        assert ("tunnel_recovered", "session resumed after a network drop (connections kept)") in [
             (kind, data["message"]) for kind, data in events]
         for reader, writer in connections:
             assert await echo_once(reader, writer, b"after") == b"after"
@@ -109,7 +109,7 @@ def test_a_session_that_cannot_be_resumed_is_replaced_by_a_new_one(builtin_world
         reader, writer = await asyncio.open_connection("127.0.0.1", again.local_port)
         assert await echo_once(reader, writer, b"on the new session") == b"on the new session"
         writer.close()
-        assert any("would not resume" in data["message"] for kind, data in events if kind == "tunnel_reconnect")
+        assert any("would not resume" in data["message"] for kind, data in events if kind == "tunnel_drop"), events
         await manager.stop_all()
 
     asyncio.run(scenario())

@@ -372,7 +372,7 @@ class TunnelManager:
         for tunnel in self._tunnels.values():
             if tunnel.session_id == session_id:
                 log.info("tunnel %s: session resumed after a network drop", tunnel.spec.name)
-                self.record("tunnel_reconnect", tunnel, "session resumed after a network drop (connections kept)")
+                self.record("tunnel_recovered", tunnel, "session resumed after a network drop (connections kept)")
 
     # ---- control
     async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:
