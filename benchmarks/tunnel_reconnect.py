@@ -69,15 +69,17 @@ async def one_round(aws: FakeAws, manager: TunnelManager, name: str, fault: str)
     kept, closed = await hold(port, 3), await hold(port, 3)
     await asyncio.sleep(manager.backoff.stable + 0.1)  # in use for a while, as a tunnel is when it drops
     dropped = time.perf_counter()
+    restarts = True
     if fault == "session dropped":
         aws.drop_session(aws.active_sessions()[0].session_id)
     elif manager.pids():
         os.kill(manager.pids()[0], signal.SIGKILL)
-    else:
+    else:  # the built-in backend's websocket cut: resumed (same session), the tunnel stays up
         aws.agent.drop_connections()
+        restarts = False
     for writer in closed:
         writer.close()
-    while manager.status(name).state is TunnelState.UP:  # the drop noticed (the demo plugin polls: ≤ 0.3 s)
+    while restarts and manager.status(name).state is TunnelState.UP:  # the drop noticed (the demo plugin polls)
         await asyncio.sleep(0.005)
     while not await round_trip(port, b"new connection"):
         await asyncio.sleep(0.02)

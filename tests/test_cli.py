@@ -3,6 +3,7 @@ single-instance handover, exit codes and messages for bad input, and profile fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 
+import psutil
 import pytest
 
 from vouch_desktop.cli import main
@@ -34,7 +36,11 @@ def runtime_env(isolated_home):
 
 
 @pytest.mark.desktop
-def test_commands_reach_the_running_demo_app(runtime_env):
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_commands_reach_the_running_demo_app(runtime_env, transport, monkeypatch):
+    """Over the platform's transport, and over Windows' (a loopback port and its token) here too."""
+    runtime_env = dict(runtime_env, VOUCH_DESKTOP_CONTROL_TRANSPORT=transport)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime_env["XDG_RUNTIME_DIR"])
     app = subprocess.Popen([sys.executable, "-m", "vouch_desktop", "--demo"], env=runtime_env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -42,6 +48,8 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         for line in app.stdout:
             if "vouch-desktop: ready" in line or time.monotonic() > deadline:
                 break
+        endpoint = AppPaths.default().control_endpoint(demo=True, transport=transport)
+        assert endpoint.present()
         status = cli("--demo", "status", env=runtime_env)
         assert status.returncode == 0, status.stderr
         assert status.stdout.startswith("Logged in as demo.user@example.com · ")
@@ -62,8 +70,14 @@ def test_commands_reach_the_running_demo_app(runtime_env):
         assert second.returncode == 0 and "already running" in second.stdout
 
         assert cli("--demo", "tunnel", "down", "demo", env=runtime_env).returncode == 0  # a whole group
+        token = endpoint.read().token if transport == "tcp" else "not a token"
+        for proc in psutil.process_iter():  # the token is in the app's file only: in no argv
+            with contextlib.suppress(psutil.Error):
+                assert token not in " ".join(proc.cmdline())
         assert cli("--demo", "quit", env=runtime_env).returncode == 0
         assert app.wait(timeout=30) == 0
+        assert not endpoint.present()
+        assert token not in app.stdout.read()  # nor in what it logged (its log goes to stderr too)
     finally:
         if app.poll() is None:
             app.kill()

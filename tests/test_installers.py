@@ -8,6 +8,7 @@ import plistlib
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,104 @@ def test_the_ci_workflow_for_real_runners_is_valid():
     for command in ("bash .ci/run", "scripts/build-linux", "installers/macos/build.sh",
                     "installers\\windows\\build.ps1", "-m portable"):
         assert command in text
+
+
+class SpecRun:
+    """build.spec executed with PyInstaller's build steps recorded instead of run: what it would hand them."""
+
+    def __init__(self) -> None:
+        self.exes: list[dict] = []
+        self.bundles: list[dict] = []
+
+    def names(self) -> dict:
+        run = self
+
+        class Step(types.SimpleNamespace):
+            pass
+
+        def analysis(scripts, **kwargs):
+            return Step(pure=[], scripts=[], binaries=[], datas=[("botocore/data/ec2/x.json", "", "DATA")])
+
+        def exe(*args, **kwargs):
+            run.exes.append(kwargs)
+            return Step(**kwargs)
+
+        def collect(*args, **kwargs):
+            return Step(console=args[0].console, **kwargs)
+
+        def bundle(*args, **kwargs):
+            run.bundles.append(dict(kwargs, collect=args[0]))
+            return Step(**kwargs)
+
+        return {"SPECPATH": str(ROOT), "Analysis": analysis, "PYZ": lambda pure: Step(), "EXE": exe,
+                "COLLECT": collect, "BUNDLE": bundle, "__file__": str(ROOT / "build.spec")}
+
+
+def run_spec(monkeypatch, platform: str) -> SpecRun:
+    import PyInstaller.utils.hooks as hooks
+
+    monkeypatch.setattr(hooks, "collect_submodules", lambda package: [])
+    monkeypatch.setattr(hooks, "collect_data_files", lambda package: [])
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: None)  # the icons: test_icons_render_…
+    spec = SpecRun()
+    code = compile((ROOT / "build.spec").read_text(encoding="utf-8"), str(ROOT / "build.spec"), "exec")
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "platform", platform)
+        exec(code, spec.names())  # noqa: S102  (our own spec file)
+    return spec
+
+
+def test_the_bundles_info_plist_as_pyinstaller_writes_it_makes_a_menu_bar_app(monkeypatch, tmp_path):
+    """build.spec on macOS hands BUNDLE the Info.plist of installers/macos; PyInstaller's own BUNDLE code
+    (run here up to the point where it has written Contents/Info.plist) merges it over its defaults, and
+    the result is a menu-bar app: LSUIElement, and not LSBackgroundOnly (which a console executable gets)."""
+    from PyInstaller import config
+    from PyInstaller.building.osx import BUNDLE
+
+    from vouch_desktop import __version__
+    from vouch_desktop.self_check import menu_bar_only
+
+    spec = run_spec(monkeypatch, "darwin")
+    [exe] = spec.exes
+    assert exe["name"] == "vouch-desktop" and exe["console"] is False
+    [bundle] = spec.bundles
+    assert bundle["name"] == "Vouch Desktop.app" and bundle["version"] == __version__
+    assert bundle["info_plist"]["LSUIElement"] is True
+
+    class Written(Exception):
+        pass
+
+    icon = tmp_path / "app.icns"
+    icon.write_bytes(b"icns\x00\x00\x00\x08")
+    for key, value in (("workpath", tmp_path / "work"), ("specpath", ROOT), ("distpath", tmp_path / "dist")):
+        monkeypatch.setitem(config.CONF, key, str(value))
+
+    def written(toc):
+        raise Written
+
+    app = tmp_path / "dist" / "Vouch Desktop.app"
+    target = types.SimpleNamespace(name=str(app), icon=str(icon), appname="Vouch Desktop", tocbasename="bundle",
+                                   bundle_identifier=bundle["bundle_identifier"], exename="/build/vouch-desktop",
+                                   version=bundle["version"], console=bundle["collect"].console,
+                                   info_plist=bundle["info_plist"], toc=[], _process_bundle_toc=written)
+    with pytest.raises(Written):
+        BUNDLE.assemble(target)
+    info = plistlib.loads((app / "Contents" / "Info.plist").read_bytes())
+    assert menu_bar_only(info) == f"{LABEL} {__version__}, menu bar only"
+    assert info["CFBundleExecutable"] == "vouch-desktop" and info["CFBundleIdentifier"] == LABEL
+    assert info["CFBundleName"] == "Vouch Desktop" and info["CFBundleVersion"] == __version__
+
+
+def test_the_self_check_refuses_a_bundle_with_a_dock_icon_or_background_only():
+    from vouch_desktop.self_check import CheckFailed, menu_bar_only
+
+    with pytest.raises(CheckFailed, match="Dock icon"):
+        menu_bar_only({"CFBundleIdentifier": LABEL})
+    with pytest.raises(CheckFailed, match="LSBackgroundOnly"):
+        menu_bar_only({"LSUIElement": True, "LSBackgroundOnly": True})
+
+
+def test_the_spec_builds_two_windows_executables_and_no_bundle(monkeypatch):
+    spec = run_spec(monkeypatch, "win32")
+    assert [(e["name"], e["console"]) for e in spec.exes] == [("vouch-desktop", False), ("vouch-desktop-cli", True)]
+    assert spec.bundles == []

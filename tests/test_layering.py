@@ -61,6 +61,7 @@ def test_no_shell_true_anywhere(reliability):
     assert len(files) > 50 and hits == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="isolated_home: platformdirs does not read HOME on Windows")
 def test_start_up_imports_only_what_the_icon_and_an_idle_app_need(isolated_home):
     """Before the icon: no asyncio and no botocore, even with saved settings to validate; the running
     app (composition root) leaves botocore's session and its models until AWS is first needed."""

@@ -3,7 +3,8 @@
 A frozen app can be missing what only shows at run time: Qt's platform plugin, the SVG image
 plugin the tray icons need, keyring's backends (found through package metadata: without it keyring
 quietly falls back to its "fail" backend), botocore's service models and CA bundle, the demo's
-moto. Each check prints one line; the exit code is 1 when any failed.
+moto; on macOS, the bundle's Info.plist as PyInstaller wrote it (a menu-bar app: no Dock icon). Each
+check prints one line; the exit code is 1 when any failed.
 """
 
 from __future__ import annotations
@@ -81,9 +82,34 @@ def demo() -> str:
     return "moto and the fake vouch and session-manager-plugin"
 
 
+def menu_bar_only(info: dict[str, object]) -> str:
+    """An app bundle's Info.plist says: menu bar only (LSUIElement: no Dock icon, no application menu),
+    and not background-only (LSBackgroundOnly, which PyInstaller sets for a console executable, would
+    allow no menu-bar icon at all)."""
+    if info.get("LSUIElement") is not True:
+        raise CheckFailed("Info.plist lacks LSUIElement: the app would show a Dock icon")
+    if info.get("LSBackgroundOnly") is True:
+        raise CheckFailed("Info.plist has LSBackgroundOnly: the app could show no menu-bar icon")
+    return f"{info.get('CFBundleIdentifier')} {info.get('CFBundleShortVersionString')}, menu bar only"
+
+
+def macos_bundle() -> str:
+    """The frozen macOS app's own Info.plist (Contents/Info.plist, beside Contents/MacOS/<executable>)."""
+    if sys.platform != "darwin" or not getattr(sys, "frozen", False):
+        return "not a macOS app bundle"
+    import plistlib
+
+    plist = Path(sys.executable).resolve().parents[1] / "Info.plist"
+    try:
+        info = plistlib.loads(plist.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise CheckFailed(f"{plist} cannot be read: {exc}") from exc
+    return menu_bar_only(info)
+
+
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("Qt plugins", qt_plugins), ("icons", icons), ("keyring", keyring_backends), ("AWS SDK", aws_sdk),
-    ("YubiKey", yubikey_support), ("demo", demo),
+    ("YubiKey", yubikey_support), ("demo", demo), ("macOS bundle", macos_bundle),
 ]
 
 

@@ -1,5 +1,7 @@
-"""The control socket: typed requests and replies, bad input (bounded, answered, logged without a
-traceback), a stale socket, a second server, permissions."""
+"""The control channel: typed requests and replies, bad input (bounded, answered, logged without a
+traceback), a stale endpoint, a second server, permissions: over both transports (a Unix socket, and
+the loopback port with a token that Windows uses; tests/core/test_ipc_loopback.py has what is the
+loopback port's own)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -44,13 +47,37 @@ from vouch_desktop.core.system.ipc_protocol import (
     encode_request,
     too_deep,
 )
+from vouch_desktop.core.system.ipc_transport import Endpoint, LoopbackPort, UnixSocket
+
+UNIX_ONLY = pytest.mark.skipif(not hasattr(socket, "AF_UNIX") or sys.platform == "win32",
+                               reason="Unix sockets: not on Windows")
+TRANSPORTS = [pytest.param("unix", marks=UNIX_ONLY), "tcp"]
 
 
 @pytest.fixture
-def sock_path():
-    folder = tempfile.mkdtemp(prefix="vd-", dir="/tmp")
-    yield Path(folder) / "run" / "app.sock"
+def run_dir():
+    folder = tempfile.mkdtemp(prefix="vd-", dir=None if sys.platform == "win32" else "/tmp")  # short: a socket path
+    yield Path(folder) / "run"
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_endpoint(run_dir: Path, transport: str) -> Endpoint:
+    return UnixSocket(run_dir / "app.sock") if transport == "unix" else LoopbackPort(run_dir / "app.port")
+
+
+@pytest.fixture(params=TRANSPORTS)
+def endpoint(request, run_dir) -> Endpoint:
+    return make_endpoint(run_dir, request.param)
+
+
+@pytest.fixture
+def sock_path(run_dir):
+    return run_dir / "app.sock"
+
+
+def mark_file(endpoint: Endpoint) -> Path:
+    """The file that says an app is there: the socket itself, or the loopback port's file."""
+    return endpoint.path if isinstance(endpoint, UnixSocket) else endpoint.file
 
 
 def make_handlers() -> Handlers:
@@ -78,10 +105,9 @@ def make_handlers() -> Handlers:
     return handlers
 
 
-def raw(path, data: bytes) -> bytes:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(str(path))
+def raw(endpoint: Endpoint, data: bytes) -> bytes:
+    """Send ``data`` as the request (after the transport's own admission) and read all of the answer."""
+    with endpoint.connect(5) as s:
         s.sendall(data)
         s.shutdown(socket.SHUT_WR)
         reply = b""
@@ -104,13 +130,13 @@ def test_every_request_and_reply_survives_the_wire():
     assert decode_reply(encode_reply(failure), Status) == failure
 
 
-def test_requests_errors_and_robustness(sock_path):
+def test_requests_errors_and_robustness(endpoint):
     async def scenario():
-        server = IpcServer(sock_path, make_handlers())
+        server = IpcServer(endpoint, make_handlers())
         await server.start()
 
         def call(request, **kwargs):
-            return asyncio.to_thread(send_request, sock_path, request, **kwargs)
+            return asyncio.to_thread(send_request, endpoint, request, **kwargs)
 
         assert await call(TunnelUp("db")) == Tunnels([TunnelRow("db", "up", 15432)])
         status = await call(GetStatus())
@@ -127,15 +153,17 @@ def test_requests_errors_and_robustness(sock_path):
             await call(ListTunnels())
         with pytest.raises(CommandFailed, match="is not served here"):
             await call(Quit())
-        assert b"bad request" in await asyncio.to_thread(raw, sock_path, b"{not json\n")
-        assert b"bad request" in await asyncio.to_thread(raw, sock_path, b"x" * 200_000 + b"\n")
+        assert b"bad request" in await asyncio.to_thread(raw, endpoint, b"{not json\n")
+        assert b"bad request" in await asyncio.to_thread(raw, endpoint, b"x" * 200_000 + b"\n")
         assert await call(TunnelUp("db")) == Tunnels([TunnelRow("db", "up", 15432)])  # still serving
-        assert stat.S_IMODE(sock_path.stat().st_mode) == 0o600
-        assert stat.S_IMODE(sock_path.parent.stat().st_mode) == 0o700
+        if sys.platform != "win32":  # (Windows: an access list, tests/core/test_ipc_loopback.py)
+            assert stat.S_IMODE(mark_file(endpoint).stat().st_mode) == 0o600
+            assert stat.S_IMODE(mark_file(endpoint).parent.stat().st_mode) == 0o700
         with pytest.raises(AlreadyRunning):
-            await IpcServer(sock_path, make_handlers()).start()
+            await IpcServer(endpoint, make_handlers()).start()
+        assert await call(TunnelUp("db")) == Tunnels([TunnelRow("db", "up", 15432)])  # the second start took nothing
         await server.close()
-        assert not sock_path.exists()
+        assert not mark_file(endpoint).exists()
 
     asyncio.run(scenario())
 
@@ -170,12 +198,12 @@ def test_a_malformed_request_gets_an_error_reply_and_one_log_line_without_traceb
     assert len(records[0].getMessage()) < 200  # the peer's input is not echoed at length
 
 
-def test_a_malformed_request_over_the_socket_is_answered_and_the_server_keeps_serving(sock_path, caplog):
+def test_a_malformed_request_over_the_channel_is_answered_and_the_server_keeps_serving(endpoint, caplog):
     async def scenario():
-        server = IpcServer(sock_path, make_handlers())
+        server = IpcServer(endpoint, make_handlers())
         await server.start()
-        replies = [await asyncio.to_thread(raw, sock_path, line) for line in MALFORMED.values()]
-        alive = await asyncio.to_thread(send_request, sock_path, TunnelUp("db"))
+        replies = [await asyncio.to_thread(raw, endpoint, line) for line in MALFORMED.values()]
+        alive = await asyncio.to_thread(send_request, endpoint, TunnelUp("db"))
         await server.close()
         return replies, alive
 
@@ -208,6 +236,7 @@ def test_depth_check_ignores_brackets_in_strings():
     assert not too_deep("[" * MAX_DEPTH + "]" * MAX_DEPTH)
 
 
+@UNIX_ONLY
 def test_stale_socket_is_replaced_and_absent_app_is_reported(sock_path):
     sock_path.parent.mkdir(mode=0o700)
     stale = socket.socket(socket.AF_UNIX)
@@ -227,6 +256,7 @@ def test_stale_socket_is_replaced_and_absent_app_is_reported(sock_path):
     assert not os.path.exists(sock_path)
 
 
+@UNIX_ONLY
 def test_a_socket_path_too_long_is_a_clear_error(tmp_path):
     path = tmp_path / ("x" * 120) / "app.sock"
 
@@ -235,7 +265,7 @@ def test_a_socket_path_too_long_is_a_clear_error(tmp_path):
             await IpcServer(path, Handlers()).start()
         return err.value.message
 
-    assert "control socket" in asyncio.run(scenario())
+    assert "control channel" in asyncio.run(scenario())
 
 
 def test_a_connect_reply_says_what_happened():
@@ -249,6 +279,7 @@ import asyncio, sys
 from pathlib import Path
 from vouch_desktop.core.system.ipc import Handlers, IpcServer
 from vouch_desktop.core.system.ipc_protocol import GetStatus, Status
+from vouch_desktop.core.system.ipc_transport import LoopbackPort, UnixSocket
 
 async def status(_):
     return Status("the first app", "valid", True, "", "", [])
@@ -256,7 +287,8 @@ async def status(_):
 async def main():
     handlers = Handlers()
     handlers.register(GetStatus, status)
-    server = IpcServer(Path(sys.argv[1]), handlers)
+    path = Path(sys.argv[2])
+    server = IpcServer(UnixSocket(path) if sys.argv[1] == "unix" else LoopbackPort(path), handlers)
     await server.start()
     print("ready", flush=True)
     await asyncio.sleep(120)
@@ -265,50 +297,54 @@ asyncio.run(main())
 """
 
 
-@pytest.mark.parametrize("slowness", ["stopped (SIGSTOP, a debugger)", "busy (its loop blocked)"])
-def test_a_running_app_that_is_slow_to_answer_is_never_replaced(sock_path, slowness):
-    """A second start must not take the socket of a live app that does not answer in time: that app would
-    be cut off from every command for good. Only a socket whose owner is gone is replaced."""
+@pytest.mark.parametrize("slowness", [
+    pytest.param("stopped (SIGSTOP, a debugger)",
+                 marks=pytest.mark.skipif(sys.platform == "win32", reason="SIGSTOP: POSIX")),
+    "busy (its loop blocked)"])
+def test_a_running_app_that_is_slow_to_answer_is_never_replaced(endpoint, slowness):
+    """A second start must not take the channel of a live app that does not answer in time: that app would
+    be cut off from every command for good. Only an endpoint whose owner is gone is replaced."""
     import signal
     import subprocess
-    import sys
 
     code = RUNNING_APP if "SIGSTOP" in slowness else RUNNING_APP.replace(
         'print("ready", flush=True)', 'print("ready", flush=True); import time; time.sleep(30)')
-    first = subprocess.Popen([sys.executable, "-c", code, str(sock_path)], stdout=subprocess.PIPE, text=True,
-                             env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    transport = "unix" if isinstance(endpoint, UnixSocket) else "tcp"
+    first = subprocess.Popen([sys.executable, "-c", code, transport, str(mark_file(endpoint))],
+                             stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=os.getcwd()))
     try:
         assert first.stdout.readline().strip() == "ready"
         if "SIGSTOP" in slowness:
             os.kill(first.pid, signal.SIGSTOP)
-        assert not is_running(sock_path)  # it does not answer in time
+        assert not is_running(endpoint)  # it does not answer in time
 
         async def second_start():
             with pytest.raises(AlreadyRunning) as refused:
-                await IpcServer(sock_path, make_handlers()).start()
+                await IpcServer(endpoint, make_handlers()).start()
             return refused.value
 
         refused = asyncio.run(second_start())
         assert refused.message == f"Vouch Desktop is already running (pid {first.pid}) but does not answer."
         assert "debugger" in refused.advice
-        assert sock_path.exists()
+        assert mark_file(endpoint).exists()
         if "SIGSTOP" in slowness:
             os.kill(first.pid, signal.SIGCONT)
-            assert send_request(sock_path, GetStatus()).headline == "the first app"  # still its
-        first.kill()  # now it is gone: its socket is a leftover and the next start takes it
+            assert send_request(endpoint, GetStatus()).headline == "the first app"  # still its
+        first.kill()  # now it is gone: its endpoint is a leftover and the next start takes it
         first.wait()
 
         async def third_start():
-            server = IpcServer(sock_path, make_handlers())
+            server = IpcServer(endpoint, make_handlers())
             await server.start()
-            answer = await asyncio.to_thread(send_request, sock_path, GetStatus())
+            answer = await asyncio.to_thread(send_request, endpoint, GetStatus())
             await server.close()
             return answer
 
         assert asyncio.run(third_start()).headline.startswith("Logged in as a@b.c")
     finally:
         if first.poll() is None:
-            os.kill(first.pid, signal.SIGCONT)
+            if hasattr(signal, "SIGCONT"):
+                os.kill(first.pid, signal.SIGCONT)
             first.kill()
             first.wait()
         first.stdout.close()

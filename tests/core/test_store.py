@@ -16,6 +16,7 @@ from vouch_desktop.core.storage.atomic import atomic_write_bytes, atomic_write_t
 from vouch_desktop.core.storage.store import JsonDocumentStore
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 def test_atomic_write_content_mode_and_no_leftovers(tmp_path):
     target = tmp_path / "sub" / "file.json"
     atomic_write_text(target, "one")
@@ -46,6 +47,7 @@ while True:
 """
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL: POSIX")
 def test_kill_minus_nine_during_saves_never_corrupts(tmp_path, reliability):
     """Writers killed at random moments, 25 times over more than 1,000 saves: the file is always a whole
     document, and never older than the last save its writer confirmed (none is lost)."""

@@ -218,14 +218,15 @@ def test_auto_prefers_an_installed_plugin_and_builtin_can_be_forced(tunnel_world
     asyncio.run(scenario())
 
 
-def test_built_in_tunnel_reconnects_when_the_agent_drops_the_socket(tunnel_world):
+def test_built_in_tunnel_reconnects_when_the_service_ends_the_session(tunnel_world):
+    """(A dropped websocket is resumed instead: tests/core/test_tunnel_resume.py.)"""
     fake_aws, target, _ = tunnel_world
 
     async def scenario():
         manager, events = make_manager(None)
         await manager.start(Spec("orders", target))
         first = await wait_state(manager, "orders", TunnelState.UP)
-        fake_aws.agent.drop_connections()
+        fake_aws.drop_session(fake_aws.active_sessions()[0].session_id)
         await wait_state(manager, "orders", TunnelState.RECONNECTING, timeout=5)
         again = await wait_state(manager, "orders", TunnelState.UP, timeout=10)
         assert again.local_port == first.local_port

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.datachannel.memory_link import MemorySocket
+from tests.datachannel.memory_link import FaultyLink, MemorySocket
 from vouch_desktop.core.tunnels.datachannel.channel import ChannelClosed, DataChannel
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
@@ -17,7 +17,7 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     PayloadType,
     compact_json,
 )
-from vouch_desktop.demo.fake_ssm_agent import FaultyLink, LinkFaults
+from vouch_desktop.demo.ssm_agent import LinkFaults
 
 
 class Ends:

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from tests.fixtures.sockets import roundtrip_async
-from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession
+from vouch_desktop.core.tunnels.datachannel.port_forwarding import ForwardingError, PortForwardingSession, ResumeRefused
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
 
@@ -101,13 +101,26 @@ def test_an_old_agent_carries_one_connection_at_a_time(agent):
     asyncio.run(scenario())
 
 
-def test_kms_encrypted_sessions_are_refused_with_advice(agent):
-    agent.faults.require_kms = True
+def test_the_kms_preference_leaves_port_sessions_alone(agent):
+    """Agents encrypt shells, never port sessions (sessionplugin.go isEncryptionEnabled)."""
+    agent.kms_key_id = "alias/session-manager"
+
+    async def scenario():
+        session = await started(agent)
+        assert await roundtrip_async(session.local_port, b"not encrypted", timeout=20) == b"not encrypted"
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_agent_asking_kms_for_a_port_session_is_refused_with_advice(agent):
+    agent.faults.require_kms = True  # a fault: no real agent does this
 
     async def scenario():
         with pytest.raises(ForwardingError, match="KMS") as caught:
             await started(agent)
         assert caught.value.permanent and "AWS plugin" in caught.value.advice
+        assert "Session Manager preferences" not in caught.value.advice  # no user setting causes it
 
     asyncio.run(scenario())
 
@@ -122,7 +135,7 @@ def test_a_wrong_token_is_refused(agent):
     asyncio.run(scenario())
 
 
-def test_the_agent_dropping_the_socket_ends_the_session(agent):
+def test_without_resume_the_agent_dropping_the_socket_ends_the_session(agent):
     async def scenario():
         session = await started(agent)
         agent.drop_connections()
@@ -131,6 +144,73 @@ def test_the_agent_dropping_the_socket_ends_the_session(agent):
         with pytest.raises(OSError):
             await roundtrip_async(session.local_port, b"gone", timeout=20)  # the local port closed with it
         await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_dropped_socket_is_resumed_at_the_same_stream_position(agent):
+    calls: list[str] = []
+
+    async def resume() -> dict:
+        calls.append("ResumeSession")
+        return {"TokenValue": TOKEN, "StreamUrl": agent.url_for("s-1")}
+
+    async def scenario():
+        resumed: list[bool] = []
+        session = PortForwardingSession(agent.url_for("s-1"), TOKEN, free_port(), handshake_timeout=5,
+                                        resume=resume, on_resumed=lambda: resumed.append(True))
+        await session.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", session.local_port)
+        writer.write(b"one")
+        assert await asyncio.wait_for(reader.readexactly(3), 10) == b"one"
+        sent_before = session.channel.stats.sent
+        agent.drop_connections(refuse_for=0.7)
+        writer.write(b"two")  # written while the network is down
+        assert await asyncio.wait_for(reader.readexactly(3), 20) == b"two"
+        assert calls and resumed == [True] and session.channel.stats.resumed == 1
+        assert agent.refused >= 1
+        side = agent.session("s-1")
+        assert side.attachments == 2
+        assert side.channel.expected == session.channel.stats.sent > sent_before  # nothing restarted at 0
+        writer.close()
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_resume_that_is_refused_ends_the_session(agent):
+    async def refuse() -> dict:
+        raise ResumeRefused("Session s-1 does not exist or has ended.")
+
+    async def scenario():
+        session = PortForwardingSession(agent.url_for("s-1"), TOKEN, free_port(), handshake_timeout=5, resume=refuse)
+        await session.start()
+        agent.drop_connections()
+        reason = await asyncio.wait_for(session.wait_closed(), 10)
+        assert "would not resume it" in reason and "does not exist" in reason
+        await session.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_greeting_sent_before_the_first_connection_reaches_it(agent):
+    """One connection at a time (agents up to 3.0.196.0): the agent dials at the handshake."""
+    agent.version = "3.0.161.0"
+
+    async def scenario():
+        with EchoServer(greeting=b"SSH-2.0-OpenSSH_9.2\r\n") as server:
+            routes_before = agent.lookup
+            agent.lookup = lambda sid: AgentTarget(TOKEN, {"portNumber": "22", "type": "LocalPortForwarding"},
+                                                   server.address)
+            try:
+                session = await started(agent)
+                await asyncio.sleep(0.3)  # the greeting arrives with nobody connected yet
+                reader, writer = await asyncio.open_connection("127.0.0.1", session.local_port)
+                assert await asyncio.wait_for(reader.readline(), 10) == b"SSH-2.0-OpenSSH_9.2\r\n"
+                writer.close()
+                await session.close()
+            finally:
+                agent.lookup = routes_before
 
     asyncio.run(scenario())
 

@@ -34,7 +34,7 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
     tunnels = service.tunnels
     # a short backoff, so that the test sees many attempts quickly, and a low limit for faults that do not pass
     tunnels.backoff = Backoff(first=0.1, cap=0.5, max_failures=3)
-    socket_path = paths.socket_path(demo=True)
+    endpoint = paths.control_endpoint(demo=True)
 
     def tunnel_entry() -> str:
         """The tunnel's item: its text, then its tooltip (the full reason is there, not in the text)."""
@@ -55,10 +55,10 @@ def test_aws_down_and_back_while_a_tunnel_is_up(qapp, qloop, demo, reliability):
                 entry = tunnel_entry()
                 assert "reconnecting (attempt" in entry.splitlines()[0] and UNREACHABLE in entry
                 # the app answers its command line during the outage, with the reason
-                listed = await asyncio.to_thread(send_request, socket_path, ListTunnels(), timeout=5)
+                listed = await asyncio.to_thread(send_request, endpoint, ListTunnels(), timeout=5)
                 [row] = [t for t in listed.tunnels if t.name == "orders-db"]
                 assert row.state in ("reconnecting", "starting") and UNREACHABLE in row.reason
-                status = await asyncio.to_thread(send_request, socket_path, GetStatus(), timeout=5)
+                status = await asyncio.to_thread(send_request, endpoint, GetStatus(), timeout=5)
                 assert status.logged_in and status.headline.startswith("Logged in as")  # Vouch is fine
                 # the instance browser says so for every region, and does not crash
                 windows.instances.show_browser()

@@ -100,7 +100,7 @@ def test_with_a_dialog_open_everything_keeps_running_and_quit_works(qapp, qloop,
                     what="the key watcher")
         # the control socket answers
         status = await asyncio.wait_for(
-            asyncio.to_thread(send_request, paths.socket_path(demo=True), GetStatus(), timeout=5), 10)
+            asyncio.to_thread(send_request, paths.control_endpoint(demo=True), GetStatus(), timeout=5), 10)
         assert status.state == "expiring"
         assert open_dialogs(kind, title), "the dialog is still open"
         other.cancel()

@@ -70,7 +70,7 @@ class Commands:
 
     def ask(self, request: Request[R], timeout: float = 60.0) -> R:
         try:
-            return send_request(self.paths.socket_path(demo=self.demo), request, timeout=timeout)
+            return send_request(self.paths.control_endpoint(demo=self.demo), request, timeout=timeout)
         except NotRunning:
             if self.demo:
                 raise NotRunning("The demo app is not running.",

@@ -33,9 +33,11 @@ import botocore.session
 from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from vouch_desktop.demo.fake_ssm_agent import AgentTarget, FakeSsmAgent
+from vouch_desktop.demo.ssm_agent import DEFAULT_AGENT_VERSION, AgentTarget, FakeSsmAgent
+from vouch_desktop.demo.ssm_agent.facts import PORT, STANDARD_STREAM, session_properties
 
 MANAGED_TAG = "vouch-demo:ssm-agent"
+AGENT_VERSION_TAG = "vouch-demo:agent-version"  # the instance's SSM agent version (else the fake agent's default)
 SHELL_DOCUMENTS = {"", "SSM-SessionManagerRunShell", "AWS-StartInteractiveCommand"}
 PORT_DOCUMENTS = {"AWS-StartSSHSession", "AWS-StartPortForwardingSession", "AWS-StartPortForwardingSessionToRemoteHost"}
 KNOWN_DOCUMENTS = SHELL_DOCUMENTS | PORT_DOCUMENTS | {"AWS-StartNonInteractiveCommand"}
@@ -62,6 +64,7 @@ class FakeSession:
     ended: str = ""
     instance_name: str = ""
     resumed: int = 0
+    agent_version: str = ""  # the target's agent, when its instance says (AGENT_VERSION_TAG)
 
 
 class FakeAws:
@@ -144,6 +147,7 @@ class FakeAws:
             self._routes.clear()
             self._denied.clear()
             self.calls.clear()
+        self.agent.reset()
 
     # ---- clients and test controls
     def client(self, service: str, region: str = "eu-west-1") -> Any:
@@ -197,10 +201,12 @@ class FakeAws:
             session = self._sessions.get(session_id)
         if session is None or session.status != "Connected":
             return None
-        properties = {"portNumber": (session.parameters.get("portNumber") or [""])[0], "type": "LocalPortForwarding"}
-        if session.parameters.get("host"):
-            properties["host"] = session.parameters["host"][0]
-        return AgentTarget(session.token, properties, self.route_for(session))
+        properties = session_properties(session.document, session.parameters)
+        version = session.agent_version or None
+        if properties is None:  # a shell document: the agent's Standard_Stream plugin
+            return AgentTarget(session.token, None, None, session_type=STANDARD_STREAM, agent_version=version)
+        return AgentTarget(session.token, properties, self.route_for(session), session_type=PORT,
+                           agent_version=version)
 
     # ---- what the fake SSM calls need from EC2
     def ec2_instances(self, region: str) -> list[dict]:
@@ -234,14 +240,14 @@ def _tags(instance: dict) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
 
 
-def _instance_information(instance: dict) -> dict:
+def _instance_information(instance: dict, default_agent_version: str = DEFAULT_AGENT_VERSION) -> dict:
     running = instance["State"]["Name"] == "running"
     platform = instance.get("PlatformDetails", "Linux/UNIX")
     return {
         "InstanceId": instance["InstanceId"],
         "PingStatus": "Online" if running else "ConnectionLost",
         "LastPingDateTime": datetime.now(UTC).timestamp(),
-        "AgentVersion": "3.3.1142.0",
+        "AgentVersion": _tags(instance).get(AGENT_VERSION_TAG) or default_agent_version,
         "IsLatestVersion": True,
         "PlatformType": "Windows" if "Windows" in platform else "Linux",
         "PlatformName": "Amazon Linux" if "Windows" not in platform else "Microsoft Windows Server 2022",
@@ -327,7 +333,8 @@ class SsmSessionsMiddleware:
 
     def describe_instance_information(self, body: dict, region: str) -> dict:
         filters = list(body.get("Filters", [])) + list(body.get("InstanceInformationFilterList", []))
-        infos = [_instance_information(i) for i in self.managed(region, continuing=bool(body.get("NextToken")))]
+        infos = [_instance_information(i, self.fake.agent.version)
+                 for i in self.managed(region, continuing=bool(body.get("NextToken")))]
         infos = [i for i in infos if _filters_match(i, filters)]
         infos.sort(key=lambda i: i["InstanceId"])
         size = max(1, min(int(body.get("MaxResults") or 50), 50))
@@ -358,7 +365,8 @@ class SsmSessionsMiddleware:
         session_id = f"vouch-demo-{secrets.token_hex(8)}"
         session = FakeSession(session_id=session_id, target=target, document=document, parameters=parameters,
                               region=region, token=secrets.token_urlsafe(48),
-                              instance_name=_tags(instance).get("Name", ""))
+                              instance_name=_tags(instance).get("Name", ""),
+                              agent_version=_tags(instance).get(AGENT_VERSION_TAG, ""))
         with self.fake._lock:
             self.fake._sessions[session_id] = session
         return self._session_reply(session)

@@ -55,6 +55,19 @@ def install_launchers(folder: Path, names: Iterable[str]) -> dict[str, Path]:
     return launchers
 
 
+def install_alias(folder: Path, name: str, program: str) -> Path:
+    """A launcher named ``name`` in ``folder`` that runs ``program`` (a real tool in the demo's place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":
+        path = folder / f"{name}.cmd"
+        path.write_text(f"@{subprocess.list2cmdline([program])} %*\r\n", encoding="utf-8")
+    else:
+        path = folder / name
+        path.write_text(f'#!/bin/sh\nexec {shlex.quote(program)} "$@"\n', encoding="utf-8")
+        path.chmod(0o755)
+    return path
+
+
 def run(argv: list[str]) -> int:
     """``vouch-desktop demo-tool NAME ARGS…``: run the fake tool NAME as if it had been started as NAME."""
     if not argv or argv[0] not in TOOLS:

@@ -18,6 +18,7 @@ import os
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
 from pathlib import Path
@@ -41,10 +42,12 @@ class FakeVouchAgent:
         self.state = state
         self.socket_path = Path(socket_path)
         self.requests: list[str] = []  # methods asked, in order (tests check who asked what)
-        self._server: socketserver.ThreadingUnixStreamServer | None = None
+        self._server: socketserver.BaseServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> FakeVouchAgent:
+        if sys.platform == "win32":
+            raise OSError("the demo's vouch agent needs Unix sockets (the real agent's on Windows is not modelled)")
         self.socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()  # socket.rs bind_socket: a stale socket is removed

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,14 @@ class Owner:
     started: float  # the process's start time (psutil's create_time), against a reused pid
 
 
+def _own(info: os.stat_result) -> bool:
+    """Whether this user owns the file. Windows reports no owner (st_uid is 0) and gives each user a
+    temporary folder of their own: there, whatever is in it is the user's."""
+    if sys.platform == "win32":
+        return True
+    return info.st_uid == os.getuid()
+
+
 def current_owner() -> Owner:
     import psutil  # here, not at the top: every start looks for leftovers, and psutil costs an idle app ~4 MB
 
@@ -50,11 +59,11 @@ def read_marker(root: Path) -> Owner | None:
     """The process that made ``root``, or None when ``root`` is not one of ours as described above."""
     try:
         info = os.lstat(root)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        if not stat.S_ISDIR(info.st_mode) or not _own(info):
             return None
         marker = root / MARKER
         info = os.lstat(marker)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MARKER_BYTES or info.st_uid != os.getuid():
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MARKER_BYTES or not _own(info):
             return None
         data = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):

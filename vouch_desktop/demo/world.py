@@ -16,7 +16,7 @@ from pathlib import Path
 from vouch_desktop.demo import leftovers
 from vouch_desktop.demo.echo_server import EchoServer
 from vouch_desktop.demo.fake_aws import FakeAws
-from vouch_desktop.demo.fake_tools import PLUGIN, VOUCH, install_launchers
+from vouch_desktop.demo.fake_tools import PLUGIN, VOUCH, install_alias, install_launchers
 from vouch_desktop.demo.fake_vouch_agent import FakeVouchAgent
 from vouch_desktop.demo.fake_vouch_config import FakeVouchState
 from vouch_desktop.demo.seed import DemoInventory, seed_demo_world
@@ -24,13 +24,16 @@ from vouch_desktop.demo.seed import DemoInventory, seed_demo_world
 DEMO_PROFILE = "vouch-demo"
 DEMO_ROLE = "arn:aws:iam::123456789012:role/VouchDemo"
 DEMO_SESSION_SECONDS = 20 * 60  # short, so the expiry warning (15 min before) shows within minutes
+REAL_PLUGIN_ENV = "VOUCH_DEMO_PLUGIN"  # a real session-manager-plugin (AWS's) for the demo, instead of its relay
 
 
 class DemoWorld:
     def __init__(self, root: Path | None = None, session_seconds: int = DEMO_SESSION_SECONDS,
-                 with_plugin: bool = True) -> None:
+                 with_plugin: bool = True, plugin: str | None = None) -> None:
         self._own_root = root is None
         self.with_plugin = with_plugin  # without it, no session-manager-plugin is on PATH: built-in tunnels
+        # AWS's own plugin in the demo relay's place (shells for Connect and tunnels, against the fake agent)
+        self.real_plugin = plugin if plugin is not None else os.environ.get(REAL_PLUGIN_ENV) or None
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix=leftovers.PREFIX))
         if self._own_root:  # so that the next start removes it, should this process die without cleaning up
             leftovers.mark(self.root)
@@ -63,7 +66,10 @@ class DemoWorld:
             server = EchoServer().start()
             self.databases.append(server)
             self.fake_aws.add_route(host, port, server.address)
-        launchers = install_launchers(self.root / "bin", [VOUCH, PLUGIN] if self.with_plugin else [VOUCH])
+        relay = self.with_plugin and not self.real_plugin
+        launchers = install_launchers(self.root / "bin", [VOUCH, PLUGIN] if relay else [VOUCH])
+        if self.with_plugin and self.real_plugin:
+            install_alias(self.root / "bin", PLUGIN, self.real_plugin)
         aws_config = self.home / ".aws" / "config"
         aws_config.write_text(
             f"[profile {DEMO_PROFILE}]\nregion = eu-west-1\n"

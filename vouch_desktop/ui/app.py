@@ -12,7 +12,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -27,6 +26,8 @@ from vouch_desktop.ui.tray import TrayIcon
 
 if TYPE_CHECKING:
     import asyncio
+
+    from vouch_desktop.core.system.ipc_transport import Endpoint
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +61,18 @@ def report_no_tray(app: QApplication) -> None:
         QMessageBox.critical(None, "Vouch Desktop", NO_TRAY_MESSAGE)
 
 
-def hand_over_to_running_app(socket: Path) -> bool:
+def hand_over_to_running_app(endpoint: Endpoint) -> bool:
     """A second launch: show the running app's menu and leave."""
-    if not is_running(socket):
+    if not is_running(endpoint):
         return False
-    send_request(socket, ShowMenu())
+    send_request(endpoint, ShowMenu())
     print("vouch-desktop: Vouch Desktop is already running; its menu is open.", flush=True)
     return True
 
 
 def run_gui(args: argparse.Namespace) -> int:
     args.demo = args.demo or args.demo_without_plugin
-    if hand_over_to_running_app(AppPaths.default().socket_path(demo=args.demo)):
+    if hand_over_to_running_app(AppPaths.default().control_endpoint(demo=args.demo)):
         return 0
     from vouch_desktop.demo.leftovers import remove_leftovers
 

@@ -127,7 +127,7 @@ class VouchDesktop:
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
             self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
-        self.ipc = IpcServer(paths.socket_path(demo=demo is not None),
+        self.ipc = IpcServer(paths.control_endpoint(demo=demo is not None),
                              ControlHandlers(self.service, self.controller).handlers())
 
     def request_quit(self) -> None:

@@ -2,7 +2,8 @@
 ``colorSchemeChanged`` signal), so that the tray icon, the menu's status icons and the windows stay
 readable on either. Where the platform does not say (``Unknown``), the palette's window colour
 decides. Where it says "dark" but the style kept a light palette (no platform theme that applies
-it), a dark palette is set, so windows follow too."""
+it), a dark palette is set, so windows follow too. On macOS the tray icon itself does not follow:
+it is a template image that the menu bar tints (ui/icons.py, ``template_wanted``)."""
 
 from __future__ import annotations
 

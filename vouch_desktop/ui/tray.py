@@ -23,7 +23,7 @@ from PySide6.QtGui import QAction, QCursor, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from vouch_desktop.core.errors import VouchDesktopError
-from vouch_desktop.ui.icons import tray_icon
+from vouch_desktop.ui.icons import template_wanted, tray_icon
 from vouch_desktop.ui.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ class TrayIcon(QObject):
             self._update_icon()
 
     def current_icon(self) -> QIcon:
+        if template_wanted():  # macOS tints a template for its menu bar, light or dark
+            return tray_icon(self._state, self._tunnels_up, template=True)
         return tray_icon(self._state, self._tunnels_up, self.theme.dark)
 
     def _update_icon(self) -> None:

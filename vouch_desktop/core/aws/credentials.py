@@ -8,6 +8,7 @@ raise ``VouchNotLoggedIn`` for it: typed, without reading any message text.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,10 @@ class VouchAwareProcess:
 
     def __init__(self, argv: Sequence[str], **kwargs: Any) -> None:
         self.argv = list(argv)
+        if sys.platform == "win32":  # the windowed app has no console: vouch.exe would flash one up
+            from vouch_desktop.core.system.win_processes import CREATE_NO_WINDOW
+
+            kwargs["creationflags"] = kwargs.get("creationflags", 0) | CREATE_NO_WINDOW
         self._process = subprocess.Popen(self.argv, **kwargs)
 
     @property

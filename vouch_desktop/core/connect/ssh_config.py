@@ -27,6 +27,7 @@ import os
 import re
 import shlex
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,12 +320,14 @@ class SshSetupOutcome:
 
 def default_ssh_config() -> Path:
     """The file ssh reads without -F: in the home directory of the account (not $HOME)."""
-    try:
-        import pwd
+    if sys.platform != "win32":  # Windows' OpenSSH reads %USERPROFILE%\.ssh\config
+        try:
+            import pwd
 
-        return Path(pwd.getpwuid(os.getuid()).pw_dir) / ".ssh" / "config"
-    except (ImportError, KeyError):  # Windows; an account without a passwd entry
-        return Path.home() / ".ssh" / "config"
+            return Path(pwd.getpwuid(os.getuid()).pw_dir) / ".ssh" / "config"
+        except KeyError:  # an account without a passwd entry
+            pass
+    return Path.home() / ".ssh" / "config"
 
 
 def _same_file(a: Path, b: Path) -> bool:

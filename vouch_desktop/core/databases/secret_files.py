@@ -122,13 +122,12 @@ class SecretFiles:
 
 
 def _try_lock_exclusive(fd: int) -> bool:
-    if sys.platform == "win32":
-        return True  # no advisory locks: on Windows the age alone decides (and the carrier's own removal)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    if sys.platform != "win32":  # (a block, not an early return: mypy --platform win32 then skips it)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True  # no advisory locks on Windows: the age alone decides (and the carrier's own removal)
 
 
 @contextlib.contextmanager

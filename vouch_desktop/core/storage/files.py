@@ -27,7 +27,9 @@ class FileTooLarge(OSError):
 def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o600) -> int:
     """A file descriptor for ``path``, which must be a regular file: a folder, a named pipe (whose open
     would wait for a writer forever), a device or a socket raises ``OSError`` at once."""
-    fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), mode)
+    # O_NONBLOCK: POSIX only (Windows has no FIFOs to wait on); O_BINARY: Windows only (no newline translation)
+    extra = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags | extra, mode)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -81,11 +81,11 @@ def _start_through_helper(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_on_windows(request: dict[str, Any]) -> dict[str, Any]:
-    # no zombies on Windows: the program is started directly, in a process group and console of its own
-    if sys.platform != "win32":  # spelled out (not WINDOWS) so that type checkers narrow to Windows' API
-        raise RuntimeError("Windows only")
-    flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
-    return _start_and_watch(request, creationflags=flags)
+    # no zombies on Windows: the program is started directly, in a process group of its own and in no job
+    # object, so that quitting the app leaves the user's window open (core/system/win_processes.py)
+    from vouch_desktop.core.system.win_processes import detached_creation_flags
+
+    return _start_and_watch(request, creationflags=detached_creation_flags())
 
 
 def outside_environment(env: Mapping[str, str], bundle: str | None = None) -> dict[str, str]:

@@ -1,7 +1,7 @@
-"""One running app per user, and a control channel for the command line: a Unix socket that
-speaks the typed protocol of core/system/ipc_protocol.py, one request and one reply per connection.
-The socket lives in the user's runtime folder (0700) and is itself 0600, so only this user can
-talk to the app.
+"""One running app per user, and a control channel for the command line that speaks the typed
+protocol of core/system/ipc_protocol.py, one request and one reply per connection, over the
+platform's transport (core/system/ipc_transport.py: a Unix socket only this user can open, or on
+Windows a loopback port guarded by a token in a file only this user can read).
 
 Handlers are registered per request type (``Handlers.register``); a request that is not in the
 protocol (too big, too deep, not JSON, unknown command, wrong fields) gets an error reply and one
@@ -13,9 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +20,6 @@ from typing import Any, TypeVar
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.ipc_client import is_running
 from vouch_desktop.core.system.ipc_protocol import (
-    MAX_MESSAGE_BYTES,
     BadMessage,
     ControlError,
     ErrorKind,
@@ -36,8 +32,9 @@ from vouch_desktop.core.system.ipc_protocol import (
     encode_reply,
     failure_for,
 )
+from vouch_desktop.core.system.ipc_transport import Endpoint, as_endpoint, socket_owner, socket_owner_gone
 
-__all__ = ["AlreadyRunning", "Handlers", "IpcServer", "socket_owner_gone"]
+__all__ = ["AlreadyRunning", "Handlers", "IpcServer", "socket_owner", "socket_owner_gone"]
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 10.0
@@ -47,35 +44,6 @@ Handler = Callable[[Any], Awaitable[Reply]]
 
 class AlreadyRunning(ControlError):
     pass
-
-
-def socket_owner_gone(path: Path) -> bool:
-    """Whether the control socket at ``path`` is a leftover whose owner is gone: the kernel refuses a
-    connection when no process listens on it any more. An app that is merely slow to answer (busy, or
-    stopped with SIGSTOP or in a debugger) still listens, and the kernel queues the connection (or, its
-    queue full, makes us wait): its socket must never be taken over."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(1.0)
-        try:
-            probe.connect(str(path))
-        except (ConnectionRefusedError, FileNotFoundError):
-            return True
-        except OSError:  # a time-out (queue full), no permission …: someone is there
-            return False
-    return False
-
-
-def socket_owner(path: Path) -> int | None:
-    """The pid of the process listening on a Unix socket, where the system shows it (our own user's)."""
-    try:
-        import psutil
-
-        for conn in psutil.net_connections(kind="unix"):
-            if str(conn.laddr) == str(path) and conn.pid:  # a Unix socket's address is its path
-                return conn.pid
-    except Exception:  # psutil cannot look on this platform, or may not
-        return None
-    return None
 
 
 class Handlers:
@@ -120,44 +88,49 @@ class Handlers:
 
 
 class IpcServer:
-    def __init__(self, path: Path, handlers: Handlers) -> None:
-        self.path = Path(path)
+    """The app's side of the control channel, on ``endpoint`` (a path means a Unix socket)."""
+
+    def __init__(self, endpoint: Endpoint | Path, handlers: Handlers) -> None:
+        self.endpoint = as_endpoint(endpoint)
         self.handlers = handlers
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
-        if sys.platform == "win32":
-            raise ControlError("The command-line control channel is not available on Windows yet.")
-        if self.path.exists() or self.path.is_symlink():
-            if await asyncio.to_thread(is_running, self.path):
+        """Listen, unless another app owns the endpoint: one that answers, or one that is alive but does
+        not answer (busy, stopped in a debugger) is never replaced; a leftover of one that is gone is."""
+        endpoint = self.endpoint
+        if endpoint.present():
+            if await asyncio.to_thread(is_running, endpoint):
                 raise AlreadyRunning("Vouch Desktop is already running.")
-            if not await asyncio.to_thread(socket_owner_gone, self.path):  # busy, or stopped in a debugger
-                owner = socket_owner(self.path)
+            if not await asyncio.to_thread(endpoint.owner_gone):  # busy, or stopped in a debugger
+                owner = await asyncio.to_thread(endpoint.owner_pid)
                 raise AlreadyRunning(
                     "Vouch Desktop is already running" + (f" (pid {owner})" if owner else "") + " but does not answer.",
                     advice="It may be busy or stopped (in a debugger). Wait for it, or end it and start again.")
-            self.path.unlink()  # left behind by a crash: nobody listens on it any more
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        old_umask = os.umask(0o177)
+            endpoint.remove_leftover()  # left behind by a crash: nobody listens on it any more
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path),
-                                                           limit=MAX_MESSAGE_BYTES)
+            self._server = await endpoint.listen(self._serve)
+        except FileExistsError:  # another app published itself between our look and now
+            raise AlreadyRunning("Vouch Desktop is already running.") from None
         except OSError as exc:  # e.g. a runtime folder whose path is too long for a socket
-            raise ControlError(f"The command-line control socket {self.path} cannot be opened: {exc}.",
+            raise ControlError(f"The command-line control channel ({endpoint.describe()}) cannot be opened: {exc}.",
                                advice="Commands like 'vouch-desktop status' will not reach this app.") from exc
-        finally:
-            os.umask(old_umask)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             try:
-                line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
+                admitted = await asyncio.wait_for(self.endpoint.admit(reader), READ_TIMEOUT)
+                if not admitted:
+                    log.warning("control channel: a connection without this app's token was refused")
+                    reply: Reply | Failure = Failure("refused: this connection did not prove it comes from this "
+                                                     "user", kind=ErrorKind.REFUSED)
+                else:
+                    line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
+                    reply = await self.handlers.answer(line)
             except (TimeoutError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError) as exc:
                 what = "too long" if isinstance(exc, (ValueError, asyncio.LimitOverrunError)) else "incomplete"
                 log.warning("control socket: bad request: %s", what)
-                reply: Reply | Failure = Failure(f"bad request: {what}", kind=ErrorKind.BAD_REQUEST)
-            else:
-                reply = await self.handlers.answer(line)
+                reply = Failure(f"bad request: {what}", kind=ErrorKind.BAD_REQUEST)
             writer.write(encode_reply(reply))
             await writer.drain()
         except (ConnectionError, OSError):
@@ -172,4 +145,4 @@ class IpcServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        self.path.unlink(missing_ok=True)
+            self.endpoint.close()

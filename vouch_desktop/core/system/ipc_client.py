@@ -1,10 +1,10 @@
-"""The command line's side of the control socket: blocking, no event loop, quick to import
-(the second launch and every sub-command start with it)."""
+"""The command line's side of the control channel: blocking, no event loop, quick to import
+(the second launch and every sub-command start with it). The transport (a Unix socket, or a loopback
+port with a token) is the endpoint's business: core/system/ipc_transport.py."""
 
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,7 +12,6 @@ from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.ipc_protocol import (
     MAX_REPLY_BYTES,
     BadMessage,
-    ControlError,
     Failure,
     Ping,
     Reply,
@@ -21,29 +20,17 @@ from vouch_desktop.core.system.ipc_protocol import (
     encode_request,
     error_for,
 )
+from vouch_desktop.core.system.ipc_transport import Endpoint, IpcTimeout, NotRunning, as_endpoint
+
+__all__ = ["IpcTimeout", "NotRunning", "is_running", "send_request"]
 
 R = TypeVar("R", bound=Reply)
 
 
-class NotRunning(ControlError):
-    pass
-
-
-class IpcTimeout(ControlError):
-    pass
-
-
-def send_request(path: Path, request: Request[R], timeout: float = 10.0) -> R:
-    """Ask the running app; its typed reply, or the typed error it answered with (UnknownProfile,
-    CommandFailed), NotRunning, IpcTimeout or BadMessage."""
-    if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
-        raise NotRunning("Talking to the running app is not supported on this platform yet.")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(str(path))
-        except (FileNotFoundError, ConnectionRefusedError):
-            raise NotRunning("Vouch Desktop is not running.", advice="Start it with: vouch-desktop &") from None
+def send_request(where: Endpoint | Path, request: Request[R], timeout: float = 10.0) -> R:
+    """Ask the running app at ``where`` (a path means a Unix socket); its typed reply, or the typed error
+    it answered with (UnknownProfile, CommandFailed, Refused), NotRunning, IpcTimeout or BadMessage."""
+    with as_endpoint(where).connect(timeout) as sock:
         try:
             sock.sendall(encode_request(request))
             reply = _read_line(sock)
@@ -74,9 +61,9 @@ def _read_line(sock: socket.socket) -> bytes:
     return reply
 
 
-def is_running(path: Path) -> bool:
+def is_running(where: Endpoint | Path) -> bool:
     try:
-        send_request(path, Ping(), timeout=2.0)
+        send_request(where, Ping(), timeout=2.0)
     except VouchDesktopError:
         return False
     return True

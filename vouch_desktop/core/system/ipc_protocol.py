@@ -41,11 +41,17 @@ class CommandFailed(ControlError):
     """The app understood the request and could not do it; the message says why."""
 
 
+class Refused(ControlError):
+    """The app would not take the request: the connection did not prove it comes from this user (a
+    loopback port's token, core/system/ipc_transport.py)."""
+
+
 class ErrorKind(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN_PROFILE = "unknown_profile"
     BAD_REQUEST = "bad_request"
     INTERNAL = "internal"
+    REFUSED = "refused"
 
 
 # ---------------------------------------------------------------- replies
@@ -208,6 +214,9 @@ def error_for(failure: Failure) -> VouchDesktopError:
     """The error a client raises for the app's refusal."""
     if failure.kind is ErrorKind.UNKNOWN_PROFILE:
         return UnknownProfile(failure.error, advice=failure.advice)
+    if failure.kind is ErrorKind.REFUSED:
+        return Refused("Vouch Desktop refused the connection: it did not come with this app's token.",
+                       advice="Another app may have taken its port since it started: restart Vouch Desktop.")
     return CommandFailed(failure.error, advice=failure.advice)
 
 

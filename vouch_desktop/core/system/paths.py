@@ -6,8 +6,12 @@ import contextlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from vouch_desktop.core.system.ipc_transport import Endpoint
 
 APP_NAME = "vouch-desktop"
 
@@ -78,5 +82,12 @@ class AppPaths:
         return self.log_dir / "vouch-desktop.log"
 
     def socket_path(self, demo: bool = False) -> Path:
-        """The control socket; the demo has its own, so it can run beside the real app."""
+        """The control socket (where the control channel is a Unix socket); the demo has its own, so it
+        can run beside the real app."""
         return self.runtime_dir / ("vouch-desktop-demo.sock" if demo else "vouch-desktop.sock")
+
+    def control_endpoint(self, demo: bool = False, transport: str | None = None) -> Endpoint:
+        """Where the control channel is, over this platform's transport (or ``transport``: "unix", "tcp")."""
+        from vouch_desktop.core.system.ipc_transport import endpoint_in
+
+        return endpoint_in(self.runtime_dir, "vouch-desktop-demo" if demo else "vouch-desktop", transport)

@@ -2,9 +2,11 @@
 
 Long-lived children (tunnel plugins, vouch login) run in their own process group so that stopping
 one also stops whatever it started: SIGTERM to the group, a grace period, then SIGKILL. Every child
-is awaited, so none is left a zombie. A registry is made by whoever owns the children (the app's
-composition root, a one-shot command), and that owner calls ``ProcessRegistry.kill_all_now`` as
-the last resort at exit so none outlives it; nothing here is global.
+is awaited, so none is left a zombie. On Windows each child runs in a Job Object of its own with
+kill-on-close instead (core/system/win_processes.py): Ctrl-Break, the grace period, TerminateJobObject.
+A registry is made by whoever owns the children (the app's composition root, a one-shot command),
+and that owner calls ``ProcessRegistry.kill_all_now`` as the last resort at exit so none outlives
+it; nothing here is global.
 A long-lived child's output goes to DEVNULL or is drained as it comes into a bounded tail
 (``OutputTail``): never into a pipe nobody reads.
 """
@@ -19,9 +21,10 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.errors import ExternalToolError
+from vouch_desktop.core.system.win_processes import JobObject, Jobs, default_jobs
 
 if TYPE_CHECKING:
     import psutil
@@ -50,19 +53,19 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _group_kwargs() -> dict:
+def _group_kwargs(jobs: Jobs | None) -> dict[str, Any]:
     if sys.platform == "win32":  # spelled out (not WINDOWS) so that type checkers narrow to Windows' API
-        import subprocess
+        from vouch_desktop.core.system.win_processes import child_creation_flags
 
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    kwargs: dict = {"start_new_session": True}
+        return {"creationflags": jobs.creation_flags() if jobs is not None else child_creation_flags(False)}
+    kwargs: dict[str, Any] = {"start_new_session": True}
     if sys.platform.startswith("linux"):
         kwargs["preexec_fn"] = _die_with_parent
     return kwargs
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    if WINDOWS:
+    if sys.platform == "win32":  # a child without a job (Windows refused one): TerminateProcess, the leader only
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM if sig != getattr(signal, "SIGKILL", 9) else signal.SIGTERM)
         return
@@ -72,7 +75,7 @@ def _signal_group(pid: int, sig: int) -> None:
 
 def _group_members(pgid: int) -> list[psutil.Process]:
     """The processes left in the group, as psutil processes; zombies (such as a leader not reaped yet) aside."""
-    if WINDOWS:
+    if sys.platform == "win32":
         return []
     try:
         os.killpg(pgid, 0)
@@ -132,12 +135,14 @@ class OutputTail:
 
 
 class ManagedProcess:
-    """An asyncio child in its own process group."""
+    """An asyncio child in its own process group (and, on Windows, its own job: ``job``)."""
 
-    def __init__(self, process: asyncio.subprocess.Process, argv: Sequence[str], registry: ProcessRegistry | None):
+    def __init__(self, process: asyncio.subprocess.Process, argv: Sequence[str], registry: ProcessRegistry | None,
+                 job: JobObject | None = None):
         self.process = process
         self.argv = tuple(argv)
         self._registry = registry
+        self.job = job
         self._stragglers: list[psutil.Process] = []  # members of the group seen alive once the leader was reaped
         self.tails: dict[str, OutputTail] = {}  # "stdout"/"stderr" -> what ``keep_tails`` keeps of them
 
@@ -184,6 +189,8 @@ class ManagedProcess:
         it, since an empty group's number can be reused by anyone."""
         if self.process.returncode is None:
             return True
+        if self.job is not None:  # a job's handle is never reused: what is in it is ours
+            return self.job.active_processes() > 0
         if WINDOWS or not any(_still_in_group(p, self.pid) for p in self._stragglers):
             return False
         self._stragglers = _group_members(self.pid)  # proven ours: whatever is in it now is ours too
@@ -192,11 +199,13 @@ class ManagedProcess:
     async def stop(self, grace: float = 3.0) -> int:
         """SIGTERM the group, give it up to ``grace`` s (the leader and whatever it started), then
         SIGKILL whatever is left of the group; always reaps the leader."""
+        if self.job is not None:
+            return await self._stop_job(self.job, grace)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         if self.group_is_ours():
             _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
-            if not WINDOWS:  # a stopped member (SIGSTOP, a debugger) gets to act on the SIGTERM
+            if sys.platform != "win32":  # a stopped member (SIGSTOP, a debugger) gets to act on the SIGTERM
                 _signal_group(self.pid, signal.SIGCONT)
         if self.process.returncode is None:
             try:
@@ -209,6 +218,27 @@ class ManagedProcess:
         if self.group_is_ours():
             _signal_group(self.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         code = await self.process.wait()
+        await self._release()
+        return code
+
+    async def _stop_job(self, job: JobObject, grace: float) -> int:
+        """Windows: Ctrl-Break to its group, up to ``grace`` s for the job to empty, then TerminateJobObject."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if job.active_processes() > 0 and job.interrupt(self.pid):
+            try:
+                await asyncio.wait_for(self.process.wait(), grace)
+            except TimeoutError:
+                log.info("pid %s ignored Ctrl-Break for %.1f s: ending its job", self.pid, grace)
+            while loop.time() < deadline and job.active_processes() > 0:
+                await asyncio.sleep(0.05)  # what it started finishing its own clean shutdown
+        job.terminate()
+        code = await self.process.wait()
+        job.close()
+        await self._release()
+        return code
+
+    async def _release(self) -> None:
         # close our ends of its pipes now rather than at garbage collection (asyncio keeps no public handle)
         for tail in self.tails.values():
             await tail.finished(0.5)  # the last words, if the group closed its ends of the pipes
@@ -217,7 +247,6 @@ class ManagedProcess:
         if transport is not None:
             transport.close()
         self._forget()
-        return code
 
     def _forget(self) -> None:
         if self._registry is not None:
@@ -225,12 +254,19 @@ class ManagedProcess:
 
     def _forget_unless_group_lives(self) -> None:
         """After the leader was reaped: forget it, unless others of its group are still running."""
+        if self.job is not None:
+            if self.job.active_processes() == 0:
+                self.job.close()
+                self._forget()
+            return
         self._stragglers = _group_members(self.pid)
         if not self._stragglers:
             self._forget()
 
 
 def _still_in_group(proc: psutil.Process, pgid: int) -> bool:
+    if sys.platform == "win32":
+        return False
     import psutil
 
     try:  # is_running() also compares the start time, so a reused pid is not taken for the member
@@ -242,8 +278,16 @@ def _still_in_group(proc: psutil.Process, pgid: int) -> bool:
 class ProcessRegistry:
     """Tracks the app's live children so that quitting stops every one."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: Jobs | None = None) -> None:
+        """``jobs``: where children get their job objects (Windows: kernel32, made at the first spawn)."""
         self._live: dict[int, ManagedProcess] = {}
+        self._jobs = jobs
+        self._jobs_looked_up = jobs is not None
+
+    def jobs(self) -> Jobs | None:
+        if not self._jobs_looked_up:
+            self._jobs, self._jobs_looked_up = default_jobs(), True
+        return self._jobs
 
     async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
                     stdin: int | None = asyncio.subprocess.DEVNULL,
@@ -255,16 +299,17 @@ class ProcessRegistry:
         argv = [str(a) for a in argv]
         if tail:
             stdout = stderr = asyncio.subprocess.PIPE
+        jobs = self.jobs()
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv, env=dict(env) if env is not None else None, stdin=stdin, stdout=stdout, stderr=stderr,
-                **_group_kwargs())
+                **_group_kwargs(jobs))
         except FileNotFoundError as exc:
             raise ExternalToolError(f"{argv[0]} was not found.",
                                     advice="Check that it is installed and on PATH.") from exc
         except PermissionError as exc:
             raise ExternalToolError(f"{argv[0]} cannot be run (permission denied).") from exc
-        managed = ManagedProcess(process, argv, self)
+        managed = ManagedProcess(process, argv, self, jobs.contain(process.pid) if jobs is not None else None)
         if tail:
             managed.keep_tails(tail)
         self._live[process.pid] = managed
@@ -282,7 +327,9 @@ class ProcessRegistry:
     def kill_all_now(self) -> None:
         """Synchronous last resort (the owner's exit hook): SIGKILL every group still alive."""
         for process in list(self._live.values()):
-            if process.group_is_ours():
+            if process.job is not None:
+                process.job.terminate()
+            elif process.group_is_ours():
                 _signal_group(process.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
         self._live.clear()
 

@@ -4,6 +4,10 @@
 ``BuiltinCarrier`` speaks the data channel itself (core.tunnels.datachannel), on the shared forwarding
 thread. Both listen on 127.0.0.1:local_port, report "ready" only when that port accepts, end
 with a reason, and answer ``check`` (is it still taking connections: core.tunnels.health).
+Both try to survive a network blip (ResumeSession, same stream position, open connections kept):
+AWS's plugin does it itself; the built-in backend asks the manager to call ResumeSession
+(``resume``) and tells it when a session came back (``on_resumed``). Only a session that cannot be
+resumed ends.
 ``choose_carrier`` applies the user's choice (a TunnelBackend): AUTO takes the plugin when it is
 installed and the built-in backend when it is not.
 """
@@ -13,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
+from vouch_desktop.core.aws.errors import AwsUnreachable
+from vouch_desktop.core.aws.sessions import translate
 from vouch_desktop.core.aws.ssm_commands import SessionRequest, plugin_argv
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
 from vouch_desktop.core.tunnels.backends import TunnelBackend
@@ -26,6 +33,7 @@ if TYPE_CHECKING:  # the data channel's code is loaded with the first built-in t
     from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
 
 OUTPUT_TAIL = 8192  # bytes of the plugin's stdout and stderr kept for an error message
+ResumeCall = Callable[[SessionRequest, str], Awaitable[dict[str, Any]]]  # ResumeSession(SessionId) → its reply
 
 
 class PluginMissing(TunnelError):
@@ -121,20 +129,57 @@ class BuiltinCarrier:
     backend = TunnelBackend.BUILTIN
     pid = None
 
-    def __init__(self, engine: ForwardingEngine, *, timeout: float, accept_limit: float = 5.0) -> None:
+    def __init__(self, engine: ForwardingEngine, *, timeout: float, accept_limit: float = 5.0,
+                 resume: ResumeCall | None = None, on_resumed: Callable[[str], None] | None = None) -> None:
         self.engine = engine
         self.timeout = timeout
         self.accept_limit = accept_limit
+        self.resume = resume
+        self.on_resumed = on_resumed
         self.session: PortForwardingSession | None = None
         self.accepting: AcceptWatch | None = None
 
     async def start(self, response: dict, request: SessionRequest, endpoint: str, local_port: int) -> None:
         from vouch_desktop.core.tunnels.datachannel.port_forwarding import PortForwardingSession
 
+        session_id = response["SessionId"]
         self.session = PortForwardingSession(response["StreamUrl"], response["TokenValue"], local_port,
-                                             handshake_timeout=self.timeout)
+                                             handshake_timeout=self.timeout,
+                                             resume=self._resumer(request, session_id) if self.resume else None,
+                                             on_resumed=self._announcer(session_id))
         self.accepting = AcceptWatch(local_port, self.accept_limit)
         await self.engine.call(self.session.start())  # a ForwardingError is a TunnelError
+
+    def _resumer(self, request: SessionRequest, session_id: str) -> Callable[[], Awaitable[dict[str, Any]]]:
+        """ResumeSession for the forwarding thread, called on this (the manager's) loop."""
+        loop, resume = asyncio.get_running_loop(), self.resume
+        assert resume is not None
+
+        async def call() -> dict[str, Any]:
+            try:
+                return await resume(request, session_id)
+            except Exception as exc:
+                from vouch_desktop.core.tunnels.datachannel.port_forwarding import ResumeRefused
+
+                error = translate(exc, profile=request.profile, target=request.target,
+                                  action="resuming the tunnel session")
+                if isinstance(error, AwsUnreachable):
+                    raise error from None  # out of reach for now: the session tries again
+                raise ResumeRefused(error.message, advice=error.advice, permanent=True) from None
+
+        async def resume_there() -> dict[str, Any]:
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), loop))
+
+        return resume_there
+
+    def _announcer(self, session_id: str) -> Callable[[], None]:
+        loop = asyncio.get_running_loop()
+
+        def resumed() -> None:
+            if self.on_resumed is not None:
+                loop.call_soon_threadsafe(self.on_resumed, session_id)
+
+        return resumed
 
     async def wait_closed(self) -> str:
         session = self.session
@@ -155,7 +200,8 @@ class BuiltinCarrier:
 
 
 def choose_carrier(choice: TunnelBackend, plugin: str | None, *, processes: ProcessRegistry, engine: ForwardingEngine,
-                   plugin_reads_env: bool, timeout: float, accept_limit: float = 5.0) -> Carrier:
+                   plugin_reads_env: bool, timeout: float, accept_limit: float = 5.0, resume: ResumeCall | None = None,
+                   on_resumed: Callable[[str], None] | None = None) -> Carrier:
     if choice is not TunnelBackend.BUILTIN and plugin:
         return PluginCarrier(plugin, processes, reads_env=plugin_reads_env, timeout=timeout,
                              accept_limit=accept_limit)
@@ -164,4 +210,4 @@ def choose_carrier(choice: TunnelBackend, plugin: str | None, *, processes: Proc
                             advice="Install the Session Manager plugin for the AWS CLI and make sure it is on your "
                                    "PATH, set its path in Settings, or choose the built-in tunnel backend there.",
                             permanent=True)
-    return BuiltinCarrier(engine, timeout=timeout, accept_limit=accept_limit)
+    return BuiltinCarrier(engine, timeout=timeout, accept_limit=accept_limit, resume=resume, on_resumed=on_resumed)

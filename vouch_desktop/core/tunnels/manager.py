@@ -360,7 +360,19 @@ class TunnelManager:
         return choose_carrier(choice, self.plugin_path() if choice is not TunnelBackend.BUILTIN else None,
                               processes=self.processes, engine=self.engine,
                               plugin_reads_env=self.plugin_reads_env, timeout=self.start_timeout,
-                              accept_limit=self.accept_limit)
+                              accept_limit=self.accept_limit, resume=self.resume_session,
+                              on_resumed=self.session_resumed)
+
+    async def resume_session(self, request: SessionRequest, session_id: str) -> dict:
+        """ResumeSession for a built-in tunnel whose websocket dropped (its connections stay open)."""
+        ssm = self.aws.client("ssm", request.profile, request.region)
+        return await asyncio.to_thread(ssm.resume_session, SessionId=session_id)
+
+    def session_resumed(self, session_id: str) -> None:
+        for tunnel in self._tunnels.values():
+            if tunnel.session_id == session_id:
+                log.info("tunnel %s: session resumed after a network drop", tunnel.spec.name)
+                self.record("tunnel_recovered", tunnel, "session resumed after a network drop (connections kept)")
 
     # ---- control
     async def start(self, spec: TunnelSpec, default_aws_profile: str = "") -> TunnelStatus:

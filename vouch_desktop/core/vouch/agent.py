@@ -101,6 +101,8 @@ class VouchAgent:
 
     async def _call(self, path: Path, method: str) -> dict:
         request_id = next(self._ids)
+        if sys.platform == "win32":
+            raise OSError("no Unix sockets on Windows")
         reader, writer = await asyncio.open_unix_connection(str(path), limit=MAX_FRAME + 4)
         try:
             body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method}).encode()

@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import signal
+import sys
 from collections.abc import Callable
 
 import pexpect
@@ -121,7 +122,7 @@ class PtyLogin:
             cached[1].close()
             child.async_pw_transport = None
         if child.isalive():
-            if child.pid is not None:
+            if child.pid is not None and sys.platform != "win32":  # (a pty: POSIX only)
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(child.pid, signal.SIGKILL)  # the child leads its own session and group
             child.close(force=True)

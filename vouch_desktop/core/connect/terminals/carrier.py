@@ -86,7 +86,7 @@ def run(args: Sequence[str]) -> int:
             print(f"vouch-desktop: cannot run {carried.argv[0]}: {exc.strerror or exc}", file=sys.stderr)
             return 127
     code = _run_child(carried.argv)
-    if code != 0 and code != 128 + signal.SIGHUP:  # a hang-up: the window is gone, nobody to read it
+    if code != 0 and code != 128 + getattr(signal, "SIGHUP", 1):  # a hang-up: the window is gone, nobody to read it
         _hold(code)
     return code
 
@@ -98,7 +98,10 @@ def _run_child(argv: list[str]) -> int:
         print(f"vouch-desktop: cannot run {argv[0]}: {exc.strerror or exc}", file=sys.stderr)
         return 127
     # like a shell running a command: Ctrl-C and Ctrl-\ are the child's to handle, not a reason to stop waiting
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGQUIT)}
+    stops = [signal.SIGINT]
+    if sys.platform != "win32":  # (the carrier runs on POSIX terminals only)
+        stops.append(signal.SIGQUIT)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
     try:
         code = child.wait()
     finally:

@@ -1,4 +1,10 @@
-"""Terminal.app and iTerm2, driven through osascript with properly quoted AppleScript strings."""
+"""Terminal.app and iTerm2, driven through osascript: the AppleScript is a constant, and the values (the
+shell line to run, the window's title) are passed to its ``on run argv`` handler as arguments, never
+spliced into its source. osascript hands every argument after the script to ``argv`` as it is
+(osascript(1): "Any arguments following the script will be passed as a list of strings to the direct
+parameter of the run handler"); options are read only before the first of them, which therefore never
+starts with "-" (the shell line starts with a quoted program name).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +12,46 @@ import shlex
 
 from vouch_desktop.core.connect.terminals.spec import TerminalSpec
 
+TERMINAL_APP_SCRIPT = """on run argv
+  set theCommand to item 1 of argv
+  set theTitle to item 2 of argv
+  tell application "Terminal"
+    activate
+    set newTab to do script theCommand
+    set custom title of newTab to theTitle
+  end tell
+end run"""
 
-def applescript_string(text: str) -> str:
-    """An AppleScript string literal: backslashes and double quotes escaped."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+ITERM_SCRIPT = """on run argv
+  set theCommand to item 1 of argv
+  set theTitle to item 2 of argv
+  tell application "iTerm"
+    activate
+    set newWindow to (create window with default profile command theCommand)
+    tell current session of newWindow to set name to theTitle
+  end tell
+end run"""
+
+
+def shell_line(command: list[str]) -> str:
+    """The command as one line for the user's shell (Terminal's ``do script``): every word quoted as
+    ``shlex`` does, and the first always in single quotes, so the line never starts with "-"."""
+    first = "'" + command[0].replace("'", "'\"'\"'") + "'"
+    return " ".join([first, *(shlex.quote(word) for word in command[1:])])
+
+
+def osascript(script: str, command: list[str], title: str) -> list[str]:
+    """osascript with the script one ``-e`` per line (as its manual describes), then the values."""
+    lines = [part for line in script.splitlines() for part in ("-e", line)]
+    return ["osascript", *lines, shell_line(command), title]
 
 
 def _terminal_app(command: list[str], title: str) -> list[str]:
-    shell_line = shlex.join(command)
-    script = (f'tell application "Terminal"\n  activate\n  set newTab to do script {applescript_string(shell_line)}\n'
-              f'  set custom title of newTab to {applescript_string(title)}\nend tell')
-    return ["osascript", "-e", script]
+    return osascript(TERMINAL_APP_SCRIPT, command, title)
 
 
 def _iterm(command: list[str], title: str) -> list[str]:
-    shell_line = shlex.join(command)
-    script = (f'tell application "iTerm"\n  activate\n  set newWindow to (create window with default profile '
-              f'command {applescript_string(shell_line)})\n  tell current session of newWindow to set name to '
-              f'{applescript_string(title)}\nend tell')
-    return ["osascript", "-e", script]
+    return osascript(ITERM_SCRIPT, command, title)
 
 
 TERMINALS: list[TerminalSpec] = [

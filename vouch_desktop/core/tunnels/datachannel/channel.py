@@ -6,6 +6,11 @@ and dropped), and the sender resends whatever stays unacknowledged longer than t
 timeout, which follows the measured round-trip time as in TCP (RFC 6298, Karn's rule). The same
 class serves the client (sends ``input_stream_data``) and the fake agent (sends ``output_stream_data``).
 
+The channel can outlive its websocket: with ``reconnect`` set, a dropped websocket is replaced by
+the one ``reconnect`` returns (after a ResumeSession) and the channel carries on with the same
+sequence numbers, resending what the other side has not acknowledged; meanwhile sends are kept
+for that resend and the send window holds the senders back.
+
 Reading never waits for the application: in-order messages go to a delivery task, so
 acknowledgements keep flowing while a slow consumer catches up (waiting there would deadlock two
 busy directions: each side's sends wait for acknowledgements the other cannot read). Memory stays
@@ -61,6 +66,9 @@ class ChannelClosed(Exception):
     """The channel ended: the agent closed it, the websocket dropped, or the peer went silent."""
 
 
+Reconnect = Callable[[str], Awaitable[WebSocket]]  # why it dropped → a new websocket, or ChannelClosed
+
+
 @dataclass
 class _Unacked:
     raw: bytes
@@ -73,6 +81,7 @@ class _Unacked:
 class ChannelStats:
     sent: int = 0
     resent: int = 0
+    resumed: int = 0
     received: int = 0
     duplicates: int = 0
     out_of_order: int = 0
@@ -89,6 +98,7 @@ class DataChannel:
         self.window = window
         self.resend_interval = resend_interval
         self.give_up_after = give_up_after
+        self.reconnect: Reconnect | None = None
         self.stats = ChannelStats()
         self.rtt, self.rtt_variation, self.rto = 0.1, 0.0, MIN_RTO
         self._next_sequence = 0
@@ -102,6 +112,7 @@ class DataChannel:
         self._gate = asyncio.Event()
         self._gate.set()
         self._ended: str | None = None
+        self._connected = True
 
     # ---- sending
     async def send(self, payload_type: PayloadType, payload: bytes) -> None:
@@ -125,9 +136,13 @@ class DataChannel:
         await self.send(PayloadType.FLAG, flag_payload(flag))
 
     async def _send_raw(self, raw: bytes) -> None:
+        if not self._connected:
+            return  # between a drop and the resume: what is not acknowledged is resent after it
         try:
             await self.ws.send(raw)
-        except Exception as exc:  # the websocket is gone: run() reports why
+        except Exception as exc:  # the websocket is gone
+            if self.reconnect is not None and self._ended is None:
+                return  # the reader sees the drop and resumes the channel
             raise ChannelClosed(f"the data channel connection dropped ({exc})") from None
 
     @property
@@ -153,20 +168,49 @@ class DataChannel:
         self._end(reason)
 
     async def _read(self) -> None:
+        while True:
+            dropped = await self._read_socket(self.ws)
+            if dropped is None or self._ended is not None:
+                return
+            if self.reconnect is None:
+                self._end(dropped)
+                return
+            self._connected = False
+            try:
+                ws = await self.reconnect(dropped)
+            except ChannelClosed as exc:
+                self._end(str(exc))
+                return
+            if self._ended is not None:
+                return
+            self.ws, self._connected = ws, True
+            self.stats.resumed += 1
+            now = time.monotonic()
+            for entry in self._unacked.values():  # the outage does not count toward giving up
+                entry.first_sent, entry.last_sent = now, now - self.rto - 1.0
+            try:
+                await self._resend_due(now)
+            except ChannelClosed as exc:
+                self._end(str(exc))
+                return
+
+    async def _read_socket(self, ws: WebSocket) -> str | None:
+        """Read one websocket: None when the channel ended, else why the websocket dropped."""
         try:
-            async for frame in self.ws:
+            async for frame in ws:
                 if isinstance(frame, str):
                     continue  # text frames only carry the opening token, client → agent
                 await self._receive(ClientMessage.decode(frame))
                 if self._ended is not None:
-                    return
-            self._end("the data channel connection was closed")
+                    return None
+            return "the data channel connection was closed"
         except ChannelClosed as exc:
             self._end(str(exc))
         except ProtocolError as exc:
             self._end(exc.message)
         except Exception as exc:  # websockets' ConnectionClosedError and friends
-            self._end(f"the data channel connection dropped ({type(exc).__name__}: {exc})")
+            return f"the data channel connection dropped ({type(exc).__name__}: {exc})"
+        return None
 
     def _end(self, reason: str) -> None:
         if self._ended is None:
@@ -261,7 +305,8 @@ class DataChannel:
         try:
             while self._ended is None:
                 await asyncio.sleep(self.resend_interval)
-                await self._resend_due(time.monotonic())
+                if self._connected:
+                    await self._resend_due(time.monotonic())
         except ChannelClosed as exc:
             self._end(str(exc))
 

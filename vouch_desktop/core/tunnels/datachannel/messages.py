@@ -20,6 +20,7 @@ import enum
 import hashlib
 import json
 import random
+import re
 import struct
 import time
 import uuid
@@ -70,9 +71,21 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _uuid(value: int) -> uuid.UUID:
+    """uuid.UUID(int=value) without its argument checks: a message id is made for every 1 KB message."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
+
+
+# uuid4's version and variant bits: the mask keeping the random ones, and the bits set
+_VERSION_4 = (0xFFFFFFFFFFFF0FFF3FFFFFFFFFFFFFFF, 0x00000000000040008000000000000000)
+
+
 def _new_id() -> uuid.UUID:
     """A message id: unique, not secret (uuid4 would cost a system call for every 1 KB message)."""
-    return uuid.UUID(int=random.getrandbits(128), version=4)
+    return _uuid(random.getrandbits(128) & _VERSION_4[0] | _VERSION_4[1])
 
 
 def uuid_to_wire(value: uuid.UUID) -> bytes:
@@ -80,7 +93,7 @@ def uuid_to_wire(value: uuid.UUID) -> bytes:
 
 
 def uuid_from_wire(data: bytes) -> uuid.UUID:
-    return uuid.UUID(bytes=data[8:] + data[:8])
+    return _uuid(int.from_bytes(data[8:16] + data[0:8], "big"))
 
 
 @dataclass(frozen=True)
@@ -134,14 +147,25 @@ def compact_json(value: object) -> bytes:
 
 def acknowledgement(message: ClientMessage) -> ClientMessage:
     """What the receiver of a stream message sends back (sequence 0, flags SYN|FIN as the plugin does)."""
-    return ClientMessage(ACKNOWLEDGE, 0, compact_json({
-        "AcknowledgedMessageType": message.message_type,
-        "AcknowledgedMessageId": str(message.message_id),
-        "AcknowledgedMessageSequenceNumber": message.sequence_number,
-        "IsSequentialMessage": True}), flags=3)
+    if message.message_type in (INPUT_STREAM, OUTPUT_STREAM):  # the usual case, written out: one per message
+        payload = (f'{{"AcknowledgedMessageType":"{message.message_type}","AcknowledgedMessageId":'
+                   f'"{message.message_id}","AcknowledgedMessageSequenceNumber":{message.sequence_number},'
+                   f'"IsSequentialMessage":true}}').encode()
+    else:
+        payload = compact_json({"AcknowledgedMessageType": message.message_type,
+                                "AcknowledgedMessageId": str(message.message_id),
+                                "AcknowledgedMessageSequenceNumber": message.sequence_number,
+                                "IsSequentialMessage": True})
+    return ClientMessage(ACKNOWLEDGE, 0, payload, flags=3)
+
+
+_ACKNOWLEDGED_NUMBER = re.compile(rb'"AcknowledgedMessageSequenceNumber":(\d+)[,}]')
 
 
 def acknowledged_sequence(message: ClientMessage) -> int:
+    found = _ACKNOWLEDGED_NUMBER.search(message.payload)  # one per message sent: no JSON parse when plain
+    if found is not None:
+        return int(found.group(1))
     number = message.json().get("AcknowledgedMessageSequenceNumber")
     if not isinstance(number, int):
         raise ProtocolError("acknowledge without a sequence number")

@@ -3,7 +3,15 @@
 ``start`` opens the session's websocket (``StreamUrl``), presents its token, answers the agent's
 handshake, then listens on 127.0.0.1. Agents newer than 3.0.196.0 get every local connection as
 its own smux stream; older ones carry one connection at a time (the next waits), and learn of a
-closed connection through a DisconnectToPort flag. ``wait_closed`` returns why the session ended.
+closed connection through a DisconnectToPort flag. Such an agent connects to the destination right
+after the handshake, so a server that speaks first (SSH, MySQL, SMTP) is heard before any local
+connection exists: what it says is kept for the first one (the channel's flow control bounds it).
+
+When the websocket drops (a network blip), the session is resumed as AWS's plugin does it
+(sessionhandler ResumeSessionHandler): ``resume`` asks Session Manager for a new token
+(ResumeSession), a new websocket presents it, and the channel carries on at the same sequence
+numbers, so open connections survive. Only when that fails does the session end.
+``wait_closed`` returns why the session ended.
 """
 
 from __future__ import annotations
@@ -11,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import uuid
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel
+from vouch_desktop.core.tunnels.datachannel.channel import PAYLOAD_SIZE, ChannelClosed, DataChannel, WebSocket
 from vouch_desktop.core.tunnels.datachannel.messages import (
     INPUT_STREAM,
     OUTPUT_STREAM,
@@ -41,12 +50,25 @@ SMUX_KEEPALIVE_NOT_NEEDED_AFTER = (3, 1, 1511, 0)
 TERMINATE_FLAG_AFTER = (2, 3, 722, 0)
 SMUX_KEEPALIVE = 10.0
 READ_SIZE = 32 * PAYLOAD_SIZE
-KMS_ADVICE = ("Choose the AWS plugin tunnel backend in Settings, or turn off KMS encryption in the "
-              "Session Manager preferences.")
+# SSM agents never encrypt port sessions (sessionplugin.go: KMS is for shells), so no preference of the
+# user's causes this: only an agent that breaks that rule. AWS's plugin can do KMS.
+KMS_ADVICE = "Choose the AWS plugin tunnel backend in Settings: it supports KMS encryption."
+KMS_REFUSAL = ("The SSM agent asked to encrypt this port-forwarding session with KMS, which SSM agents do not "
+               "do for port sessions and the built-in tunnel backend does not support.")
+# the plugin's reconnect (sessionhandler.go OpenDataChannel): 100–200 ms, doubling, at most 5 s, 5 retries
+RESUME_ATTEMPTS = 6
+RESUME_FIRST_DELAY, RESUME_MAX_DELAY = 0.1, 5.0
 
 
 class ForwardingError(TunnelError):
     """The built-in backend cannot carry this session (``permanent`` when another attempt cannot help)."""
+
+
+class ResumeRefused(TunnelError):
+    """Session Manager will not resume the session (it ended, or access is gone): trying again cannot help."""
+
+
+ResumeSession = Callable[[], Awaitable[dict[str, Any]]]  # ResumeSession's reply: TokenValue, StreamUrl
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -57,11 +79,14 @@ def version_tuple(text: str) -> tuple[int, ...]:
 
 
 class PortForwardingSession:
-    def __init__(self, stream_url: str, token: str, local_port: int, *, handshake_timeout: float = 20.0) -> None:
+    def __init__(self, stream_url: str, token: str, local_port: int, *, handshake_timeout: float = 20.0,
+                 resume: ResumeSession | None = None, on_resumed: Callable[[], None] | None = None) -> None:
         self.stream_url = stream_url
         self.token = token
         self.local_port = local_port
         self.handshake_timeout = handshake_timeout
+        self.resume = resume
+        self.on_resumed = on_resumed
         self.client_id = str(uuid.uuid4())
         self.agent_version = ""
         self.multiplexed = False
@@ -75,19 +100,16 @@ class PortForwardingSession:
         self._serving: set[asyncio.Task] = set()
         self._single = asyncio.Lock()  # agents without multiplexing carry one connection at a time
         self._single_writer: asyncio.StreamWriter | None = None
+        self._first_connection = asyncio.Event()  # single mode: what the destination said first waits for it
         self._handshake: asyncio.Future | None = None
         self._run: asyncio.Future | None = None
         self._closing = False
 
     # ---- life cycle
     async def start(self) -> None:
-        from websockets.asyncio.client import connect
-
         self._handshake = asyncio.get_running_loop().create_future()
         try:
-            self._ws = await connect(self.stream_url, open_timeout=self.handshake_timeout, max_size=2 ** 22,
-                                     compression=None, ping_interval=20, ping_timeout=20)
-            await self._ws.send(open_data_channel_input(self.token, self.client_id, CLIENT_VERSION))
+            self._ws = await self._connect(self.stream_url, self.token)
         except Exception as exc:  # OSError, InvalidHandshake, InvalidURI, TimeoutError …
             await self.close(terminate=False)
             reason = exc or type(exc).__name__
@@ -103,8 +125,63 @@ class PortForwardingSession:
         except BaseException:
             await self.close()
             raise
+        if self.resume is not None:
+            self.channel.reconnect = self._resume
         log.info("data channel up (agent %s, %s)", self.agent_version,
                  "multiplexed" if self.multiplexed else "one connection at a time")
+
+    async def _connect(self, url: str, token: str) -> ClientConnection:
+        from websockets.asyncio.client import connect
+
+        from vouch_desktop.core.tunnels.datachannel.transport import CoalescingClientConnection
+
+        ws = await connect(url, open_timeout=self.handshake_timeout, max_size=2 ** 22, compression=None,
+                           ping_interval=20, ping_timeout=20, create_connection=CoalescingClientConnection)
+        try:
+            await ws.send(open_data_channel_input(token, self.client_id, CLIENT_VERSION))
+        except BaseException:
+            ws.transport.abort()
+            raise
+        return ws
+
+    async def _resume(self, dropped: str) -> WebSocket:
+        """The websocket dropped: ResumeSession, then a new websocket with the new token (the channel
+        then carries on where it stopped). Raises ChannelClosed when the session cannot be resumed."""
+        assert self.resume is not None
+        if self._ws is not None:
+            self._ws.transport.abort()
+        log.info("data channel dropped (%s): resuming the session", dropped)
+        delay, why = random.uniform(RESUME_FIRST_DELAY, 2 * RESUME_FIRST_DELAY), ""
+        for attempt in range(RESUME_ATTEMPTS):
+            if self._closing:
+                raise ChannelClosed("closed by Vouch Desktop")
+            if attempt:
+                await asyncio.sleep(delay)
+                delay = delay * 2 if delay * 2 <= RESUME_MAX_DELAY else RESUME_FIRST_DELAY
+            try:
+                reply = await self.resume()
+            except ResumeRefused as exc:
+                raise ChannelClosed(f"{dropped}, and Session Manager would not resume it: {exc.message}") from None
+            except Exception as exc:  # AWS out of reach for now: try again
+                why = f"ResumeSession failed: {exc}"
+                continue
+            token = reply.get("TokenValue")
+            if not token:  # the plugin's "Session: … timed out"
+                raise ChannelClosed(f"{dropped}, and Session Manager says the session timed out")
+            try:
+                ws = await self._connect(reply.get("StreamUrl") or self.stream_url, token)
+            except Exception as exc:
+                why = f"reconnecting failed: {exc or type(exc).__name__}"
+                continue
+            if self._closing:
+                ws.transport.abort()
+                raise ChannelClosed("closed by Vouch Desktop")
+            self._ws, self.token = ws, token
+            log.info("data channel resumed (attempt %d)", attempt + 1)
+            if self.on_resumed is not None:
+                self.on_resumed()
+            return ws
+        raise ChannelClosed(f"{dropped}, and resuming it failed {RESUME_ATTEMPTS} times ({why})")
 
     async def _await_handshake(self) -> None:
         assert self._handshake is not None and self._run is not None
@@ -155,6 +232,7 @@ class PortForwardingSession:
                 await asyncio.wait_for(asyncio.shield(self._run), 2.0)
 
     def _close_local(self) -> None:
+        self._first_connection.set()  # nobody is coming any more: let held data go
         if self._server is not None:
             self._server.close()
         if self._mux is not None:
@@ -172,8 +250,7 @@ class PortForwardingSession:
         elif kind == PayloadType.HANDSHAKE_COMPLETE:
             self._handshake_complete()
         elif kind == PayloadType.ENC_CHALLENGE_REQUEST:
-            self._refuse(ForwardingError("The session asks for KMS encryption, which the built-in tunnel backend "
-                                         "does not support.", advice=KMS_ADVICE, permanent=True))
+            self._refuse(ForwardingError(KMS_REFUSAL, advice=KMS_ADVICE, permanent=True))
         elif kind == PayloadType.FLAG and flag_of(message) == Flag.CONNECT_TO_PORT_ERROR:
             self.destination_errors += 1
             log.warning("the SSM agent could not connect to the destination port")
@@ -183,10 +260,16 @@ class PortForwardingSession:
     async def _from_agent(self, data: bytes) -> None:
         if self._mux is not None:
             await self._mux.feed(data)
-        elif self._single_writer is not None:
-            self._single_writer.write(data)
+            return
+        # one connection at a time: the agent dialled the destination at the handshake, so a server that
+        # speaks first is heard before anyone connects here. Delivery waits for the first connection
+        # (beyond the channel's high-water mark acknowledgements wait too, holding the agent back).
+        await self._first_connection.wait()
+        writer = self._single_writer
+        if writer is not None:  # between connections: the rest of the last one's reply, for nobody
+            writer.write(data)
             with contextlib.suppress(ConnectionError):
-                await self._single_writer.drain()
+                await writer.drain()
 
     async def _answer_handshake(self, request: dict) -> None:
         assert self.channel is not None
@@ -206,8 +289,7 @@ class PortForwardingSession:
                                               f"({session_type}).", permanent=True)
             elif kind == "KMSEncryption":
                 status, error = 2, "KMS encryption is not supported by this client"
-                refusal = ForwardingError("The session requires KMS encryption, which the built-in tunnel backend "
-                                          "does not support.", advice=KMS_ADVICE, permanent=True)
+                refusal = ForwardingError(KMS_REFUSAL, advice=KMS_ADVICE, permanent=True)
             else:
                 status, error = 3, f"Unsupported action {kind}"
             processed.append({"ActionType": kind, "ActionStatus": status, "ActionResult": None, "Error": error})
@@ -274,6 +356,7 @@ class PortForwardingSession:
     async def _serve_single(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self.channel is not None
         self._single_writer = writer
+        self._first_connection.set()
         try:
             while data := await reader.read(READ_SIZE):
                 await self.channel.send_data(data)
