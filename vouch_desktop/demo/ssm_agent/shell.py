@@ -22,6 +22,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import termios
 import time
@@ -34,11 +35,20 @@ from vouch_desktop.demo.ssm_agent.datachannel import AgentDataChannel, HandlerNo
 log = logging.getLogger(__name__)
 
 
+# A pseudo-terminal is POSIX: the agent (server.py) offers no shell on Windows; the checks below say
+# so to mypy when it checks the code for Windows.
+_POSIX_ONLY = "the demo agent's shell sessions need a POSIX pseudo-terminal"
+
+
 def _take_terminal() -> None:  # in the child, after setsid: the pty becomes its controlling terminal
+    if sys.platform == "win32":
+        raise NotImplementedError(_POSIX_ONLY)
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def set_size(fd: int, cols: int, rows: int) -> None:
+    if sys.platform == "win32":
+        raise NotImplementedError(_POSIX_ONLY)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
@@ -54,6 +64,8 @@ class ShellSession:
         self.cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def start(self) -> None:
+        if sys.platform == "win32":
+            raise NotImplementedError(_POSIX_ONLY)
         self.home = tempfile.mkdtemp(prefix="vouch-demo-ssm-user-")
         bash = shutil.which("bash")
         argv = ["sh", "-i"]
@@ -121,6 +133,8 @@ class ShellSession:
     async def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
+            if sys.platform == "win32":
+                raise NotImplementedError(_POSIX_ONLY)
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGHUP)
