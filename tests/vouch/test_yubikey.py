@@ -11,7 +11,7 @@ from fido2 import cbor
 from fido2.ctap import CtapDevice
 from fido2.hid import CAPABILITY, CTAPHID
 from fido2.hid.base import HidDescriptor
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vouch_desktop.core.vouch.yubikey import Fido2KeyDetector, KeyPresence, key_info
@@ -137,6 +137,16 @@ def test_sysfs_detector_without_hidraw_or_with_a_device_leaving(tmp_path):
     assert HidrawKeyDetector(sysfs, dev).present() == KeyPresence(False)
 
 
+def test_sysfs_hidden_but_device_nodes_there_falls_back_to_python_fido2(tmp_path):
+    from vouch_desktop.core.vouch.yubikey import HidrawKeyDetector
+
+    (tmp_path / "hidraw3").write_bytes(b"")  # /dev/hidraw3 without /sys/class/hidraw (a sandbox hiding /sys)
+    fido2 = Fido2KeyDetector(lambda: [yubikey_descriptor()])
+    detector = HidrawKeyDetector(tmp_path / "no-sysfs", tmp_path, fallback=fido2)
+    assert detector.present() == KeyPresence(True, name="YubiKey OTP+FIDO+CCID")
+    assert HidrawKeyDetector(tmp_path / "no-sysfs", tmp_path / "no-dev").present() == KeyPresence(False)
+
+
 def test_real_sysfs_enumeration_agrees_with_python_fido2_on_this_machine():
     from fido2.hid import list_descriptors
 
@@ -157,6 +167,7 @@ def test_real_sysfs_enumeration_agrees_with_python_fido2_on_this_machine():
                               b"\x75\x08", b"\x95\x40", b"\x95\x00", b"\x75\x00", b"\x81\x02", b"\x91\x02", b"\x80",
                               b"\x90", b"\xc0", b"\x07\x01\x02\x03", b"\x26\xff\x00", b"\x15\x00"]),
              max_size=24).map(b"".join)))
+@example(b"\x04\x06\xd0\xf1\x08\x09\x01")  # usage page and usage before any report: python-fido2 lists it, sizes None
 def test_sysfs_parse_agrees_with_python_fido2(descriptor):
     from fido2.hid.base import parse_report_descriptor
 

@@ -77,7 +77,7 @@ class Fido2KeyDetector:
             return KeyPresence(False, known=False, detail=f"Cannot look for security keys: {exc}")
 
 
-def fido_report_sizes(data: bytes) -> tuple[int, int] | None:
+def fido_report_sizes(data: bytes) -> tuple[int | None, int | None] | None:
     """The (input, output) report sizes of a FIDO device's HID report descriptor, or None when it does not
     describe one. python-fido2's reading (``fido2.hid.base.parse_report_descriptor``) item for item, so
     that both see the same devices (tests/vouch/test_yubikey.py checks them against each other): the first
@@ -107,7 +107,7 @@ def fido_report_sizes(data: bytes) -> tuple[int, int] | None:
             size = size or value
     if remaining or usage_page != FIDO_USAGE_PAGE or usage != FIDO_USAGE:
         return None
-    return max_in or 0, max_out or 0
+    return max_in, max_out  # None where the usages came before any report (python-fido2 still lists it)
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,9 @@ class HidrawKeyDetector:
     python-fido2). A device node this user cannot read is left out, as python-fido2 leaves it out (it
     cannot open it, and neither can vouch)."""
 
-    def __init__(self, sysfs: Path = SYS_HIDRAW, dev: Path = Path("/dev")) -> None:
+    def __init__(self, sysfs: Path = SYS_HIDRAW, dev: Path = Path("/dev"), fallback: KeyDetector | None = None) -> None:
         self.sysfs, self.dev = sysfs, dev
+        self.fallback = fallback  # python-fido2's enumeration, where sysfs does not show the devices
 
     def devices(self) -> list[HidDevice]:
         if not self.sysfs.is_dir():  # no hidraw driver loaded: no HID device at all
@@ -149,6 +150,11 @@ class HidrawKeyDetector:
         return found
 
     def present(self) -> KeyPresence:
+        if not self.sysfs.is_dir() and any(self.dev.glob("hidraw*")):
+            # device nodes whose sysfs entries are hidden (a sandbox without /sys): python-fido2 opens the nodes
+            if self.fallback is None:
+                self.fallback = Fido2KeyDetector()
+            return self.fallback.present()
         try:
             return _describe(self.devices())
         except (OSError, ValueError) as exc:
