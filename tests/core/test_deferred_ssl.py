@@ -111,3 +111,26 @@ def test_nothing_changes_when_asyncio_or_ssl_is_there_already():
             "print(asyncio_has_ssl(), sum(type(f).__name__.startswith('_Complete') for f in sys.meta_path))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["True", "0"]
+
+
+def test_a_python_not_checked_for_it_gets_a_plain_import():
+    code = ("import ssl, sys\nfrom vouch_desktop.core.system import deferred_ssl\ndeferred_ssl.CHECKED_PYTHONS = ()\n"
+            "print(deferred_ssl.import_asyncio_without_ssl(), 'ssl' in sys.modules, deferred_ssl.asyncio_has_ssl())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_an_asyncio_that_needs_ssl_is_imported_the_normal_way():
+    """A future asyncio that imports ssl unconditionally (played by a finder refusing asyncio.sslproto while
+    ssl cannot be imported): no error, asyncio complete with TLS, nothing left waiting on the import system."""
+    code = ("import sys\nclass NeedsSsl:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'asyncio.sslproto' and 'ssl' in sys.modules and sys.modules['ssl'] is None:\n"
+            "            raise ImportError('asyncio needs ssl')\n"
+            "sys.meta_path.insert(0, NeedsSsl())\n"
+            "from vouch_desktop.core.system.deferred_ssl import asyncio_has_ssl, import_asyncio_without_ssl\n"
+            "deferred = import_asyncio_without_ssl()\nimport asyncio\n"
+            "print(deferred, asyncio_has_ssl(), sum(type(f).__name__.startswith('_Complete') for f in sys.meta_path),"
+            " asyncio.run(asyncio.sleep(0, 'ok')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "True", "0", "ok"]

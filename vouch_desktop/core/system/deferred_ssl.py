@@ -24,21 +24,38 @@ if TYPE_CHECKING:  # importlib.abc imports importlib.resources (~1 MB): the find
     import importlib.abc
 
 _lock = threading.Lock()
+# the Pythons whose asyncio was checked to import without ssl and to be completed afterwards (each module's
+# `ssl` global, the protocol classes in sslproto): TLS client, server and STARTTLS after ssl came in the main
+# thread or another — tests/core/test_deferred_ssl.py with the project's Python (3.11), the same probe without
+# websockets by hand on 3.12.1 and 3.13.0. Any other Python gets a plain import.
+CHECKED_PYTHONS = ((3, 11), (3, 12), (3, 13))
 
 
-def import_asyncio_without_ssl() -> None:
-    """Import asyncio now, leaving OpenSSL out until ``ssl`` is first imported; a plain import when asyncio
-    or ssl is loaded already (then asyncio has, or gets, what it needs)."""
-    if "asyncio" in sys.modules or "ssl" in sys.modules:
+def import_asyncio_without_ssl() -> bool:
+    """Import asyncio now, leaving OpenSSL out until ``ssl`` is first imported (True); a plain import (False)
+    when asyncio or ssl is loaded already (then asyncio has, or gets, what it needs), on a Python not checked
+    for it, or when asyncio does not come out as expected (then ssl is imported and asyncio completed at once)."""
+    if "asyncio" in sys.modules or "ssl" in sys.modules or sys.version_info[:2] not in CHECKED_PYTHONS:
         import asyncio  # noqa: F401
 
-        return
+        return False
     sys.modules["ssl"] = None  # type: ignore[assignment]  # makes `import ssl` raise ImportError
     try:
         import asyncio  # noqa: F401  (every submodule: asyncio's __init__ imports them all)
+    except ImportError:  # an asyncio that needs ssl after all: start again, the normal way
+        for name in [n for n in sys.modules if n == "asyncio" or n.startswith("asyncio.")]:
+            del sys.modules[name]
     finally:
         del sys.modules["ssl"]
+    sslproto = sys.modules.get("asyncio.sslproto")
+    if sslproto is None or getattr(sslproto, "ssl", False) is not None:
+        import asyncio  # noqa: F401, F811  (again, if it failed above)
+        import ssl
+
+        complete_asyncio(ssl)
+        return False
     sys.meta_path.insert(0, _CompleteAsyncioOnSslImport())
+    return True
 
 
 def asyncio_has_ssl() -> bool:
