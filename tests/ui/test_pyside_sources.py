@@ -35,3 +35,22 @@ def test_a_module_imported_now_is_judged_without_its_source_kept(tmp_path, monke
     assert feature_dict["uses_qt_here"] == 0  # "uses PySide": its __feature__ switches apply
     assert feature_dict["plain_module_here"] == -1  # "ignore this module"
     assert not [name for name in linecache.cache if "_here.py" in name]
+
+
+def test_a_pyside6_whose_check_is_another_function_is_left_alone(monkeypatch):
+    """A later PySide6 may change the check (other arguments) or drop it: then nothing is replaced."""
+    feature = sys.modules["shibokensupport.feature"]
+
+    def other_check(module, source_hint):  # a changed signature
+        return False
+
+    monkeypatch.setattr(feature, "_mod_uses_pyside", other_check)
+    assert pyside_sources.read_sources_without_keeping_them() is False
+    assert feature._mod_uses_pyside is other_check
+    assert pyside_sources.takes_one_module(None) is False
+    with monkeypatch.context() as without:  # no feature module at all (the hook keeps its own reference)
+        without.delitem(sys.modules, "shibokensupport.feature")
+        assert pyside_sources.read_sources_without_keeping_them() is False
+    monkeypatch.setattr(feature, "_mod_uses_pyside", pyside_sources.pyside_check)
+    assert pyside_sources.read_sources_without_keeping_them() is True  # the one it was written for
+    assert feature._mod_uses_pyside is pyside_sources.uses_pyside

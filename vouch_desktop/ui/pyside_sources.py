@@ -31,18 +31,27 @@ def uses_pyside(module: ModuleType) -> bool:
     try:
         with open(path, "rb") as source:
             return b"PySide6" in source.read()
-    except OSError:
+    except (OSError, ValueError):
         return False
+
+
+def takes_one_module(check: object) -> bool:
+    """Whether ``check`` looks like the function this replaces: ``_mod_uses_pyside(module)`` (PySide6 6.11,
+    as pinned in pyproject.toml), called by PySide6's import hook (``feature_imported(module)``) for each new
+    module."""
+    code = getattr(check, "__code__", None)
+    return callable(check) and code is not None and code.co_argcount == 1 and code.co_varnames[:1] == ("module",)
 
 
 def read_sources_without_keeping_them() -> bool:
     """Point PySide6's check at ``uses_pyside``; False when this PySide6 has no such check."""
     feature = sys.modules.get("shibokensupport.feature")
-    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
-        log.debug("PySide6 has no source check to replace")
+    check = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or (check is not uses_pyside and not takes_one_module(check)):
+        log.debug("PySide6 has no source check to replace, or not the one this was written for")
         return False
     global pyside_check
     if pyside_check is None:
-        pyside_check = feature._mod_uses_pyside  # kept for the tests, which compare the two
+        pyside_check = check  # kept for the tests, which compare the two
     feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]
     return True
