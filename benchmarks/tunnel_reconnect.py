@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.goals import Goal, machine_load, print_goals  # noqa: E402
 from benchmarks.tunnel_throughput import Spec  # noqa: E402
 from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.core.system.processes import ProcessRegistry  # noqa: E402
@@ -118,6 +119,10 @@ async def main(rounds: int) -> None:
         worst = max(times)
         print(f"{backend:<10}{fault:<18}{statistics.median(times):>12.2f}{worst:>11.2f}   "
               f"{'met' if worst <= GOAL else 'MISSED'}")
+    print(f"load after: {machine_load()}")
+    # the goal lines (benchmarks/goals.py): the worst round of each; no floor (nothing without the app recovers)
+    print_goals([Goal(f"back after a drop, {backend}, {fault} (worst of {rounds})", max(times), "s", GOAL,
+                      relative=False) for (backend, fault), times in results.items()])
 
 
 if __name__ == "__main__":
