@@ -16,7 +16,8 @@ from vouch_desktop.core.storage.profiles import ProfileBook, TunnelProfile
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState
+from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.tunnels.state import TunnelState
 
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 
 from tests.ui.tray_parts import PORT_ADVICE, PORT_IN_USE, make_tray_app
 from vouch_desktop.core.app.tunnel_view import TunnelLook
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.status_icons import status_icon
 from vouch_desktop.ui.tray import find_action, menu_layout, mnemonic, plain
