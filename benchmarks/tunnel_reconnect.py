@@ -29,7 +29,8 @@ from benchmarks.goals import Goal, machine_load, print_goals  # noqa: E402
 from benchmarks.tunnel_throughput import Spec  # noqa: E402
 from vouch_desktop.core.aws.sessions import AwsSessions  # noqa: E402
 from vouch_desktop.core.system.processes import ProcessRegistry  # noqa: E402
-from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState  # noqa: E402
+from vouch_desktop.core.tunnels.manager import TunnelManager  # noqa: E402
+from vouch_desktop.core.tunnels.state import TunnelState  # noqa: E402
 from vouch_desktop.demo.echo_server import EchoServer  # noqa: E402
 from vouch_desktop.demo.fake_aws import MANAGED_TAG, FakeAws  # noqa: E402
 from vouch_desktop.demo.fake_tools import fake_plugin_path  # noqa: E402

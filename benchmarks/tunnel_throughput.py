@@ -88,7 +88,8 @@ class Spec:
 async def serve_tunnel(backend: str, plugin: str, bastion: str, starts: int, host: str) -> None:
     from vouch_desktop.core.aws.sessions import AwsSessions
     from vouch_desktop.core.system.processes import ProcessRegistry
-    from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState
+    from vouch_desktop.core.tunnels.manager import TunnelManager
+    from vouch_desktop.core.tunnels.state import TunnelState
 
     manager = TunnelManager(AwsSessions(), ProcessRegistry(), plugin_path=lambda: plugin, backend=lambda: backend)
     spec = Spec("bench", bastion, remote_host=host)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from vouch_desktop.core.app.tunnel_view import SHORT_REASON, count_text, details, short_state, shorten, tooltip
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelState, TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus
 
 
 @given(st.text(max_size=2000))

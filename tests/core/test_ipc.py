@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.sockets import say_all
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import UnknownProfile
 from vouch_desktop.core.system.ipc import AlreadyRunning, Handlers, IpcServer
@@ -107,13 +108,7 @@ def make_handlers() -> Handlers:
 
 def raw(endpoint: Endpoint, data: bytes) -> bytes:
     """Send ``data`` as the request (after the transport's own admission) and read all of the answer."""
-    with endpoint.connect(5) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-        return reply
+    return say_all(endpoint.connect(5), data)
 
 
 def test_every_request_and_reply_survives_the_wire():

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.sockets import say_all
 from vouch_desktop.core.system import win_acl
 from vouch_desktop.core.system.ipc import AlreadyRunning, Handlers, IpcServer
 from vouch_desktop.core.system.ipc_client import NotRunning, is_running, send_request
@@ -58,13 +59,7 @@ class Served:
 
 
 def exchange(port: int, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        reply = b""
-        while chunk := s.recv(65536):
-            reply += chunk
-        return reply
+    return say_all(socket.create_connection(("127.0.0.1", port), timeout=5), data)
 
 
 STATUS_LINE = b'{"protocol": 1, "command": "status", "args": {}}\n'

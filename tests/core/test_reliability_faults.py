@@ -23,7 +23,8 @@ from tests.fixtures.sockets import roundtrip_async
 from tests.fixtures.waiting import LoopWatch, until
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
 from vouch_desktop.core.aws.sessions import AwsSessions, AwsUnreachable, translate
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

@@ -14,7 +14,7 @@ import time
 from tests.core import test_tunnels
 from tests.core.test_tunnels import Spec, make_manager, wait_state
 from tests.fixtures.sockets import roundtrip_async
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

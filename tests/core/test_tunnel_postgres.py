@@ -16,7 +16,8 @@ import time
 import pytest
 
 from tests.core.test_tunnels import Spec, bastion, make_manager, wait_state
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 
 RDS_HOST = "orders-db.c9akciq32.eu-west-1.rds.amazonaws.com"
 

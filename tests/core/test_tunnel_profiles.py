@@ -16,7 +16,7 @@ from tests.core.test_tunnels import DB_HOST, make_manager, wait_state
 from tests.fixtures.waiting import until
 from vouch_desktop.core.storage.profiles import ProfileBook, TunnelProfile
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

@@ -18,7 +18,8 @@ from tests.core.test_tunnels import Spec, make_manager, wait_state
 from tests.fixtures.plugins import BLOCKS_ON_OUTPUT, plugin_variant
 from tests.fixtures.sockets import roundtrip_async
 from tests.fixtures.waiting import until
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

@@ -13,7 +13,7 @@ import random
 import pytest
 
 from tests.core.test_tunnels import DB_HOST, Spec, bastion, make_manager, wait_state
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.demo.echo_server import EchoServer
 
 GREETING = b"220 db.example.internal ESMTP ready\r\n"

@@ -14,7 +14,8 @@ from tests.fixtures.waiting import until
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.system.logging_setup import configure_logging, redact_known_secrets
 from vouch_desktop.core.system.redaction import MASK, KnownSecrets
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 
 tunnel_world = test_tunnels.tunnel_world  # the tunnel tests' fake world (fixture), used as it is
 

@@ -15,7 +15,8 @@ from tests.fixtures.sockets import roundtrip_async
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelManager, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff, TunnelManager
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.demo.fake_aws import MANAGED_TAG
 
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"

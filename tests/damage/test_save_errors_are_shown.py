@@ -50,8 +50,8 @@ def test_settings_window_shows_a_failed_save_and_stays_open(qtbot, paths, read_o
     window.aws_profile.setCurrentText("work")
     window.try_save()
     assert window.isVisible() and window.result() == 0  # not accepted: the user's input is still there
-    assert window.general_error.isVisible()
-    text = window.general_error.text()
+    assert window.fields.general.isVisible()
+    text = window.fields.general.text()
     assert str(paths.settings_file) in text and "Permission denied" in text and "writable" in text
     assert window.aws_profile.currentText() == "work" and not paths.settings_file.exists()
 
@@ -68,8 +68,8 @@ def test_profile_dialog_shows_a_failed_save_and_the_book_is_unchanged(qtbot, pat
     dialog.name.setText("api")
     dialog.target.setText("i-0fedcba9876543210")
     dialog.try_save()
-    assert dialog.isVisible() and dialog.general_error.isVisible()
-    assert str(paths.profiles_file) in dialog.general_error.text()
+    assert dialog.isVisible() and dialog.fields.general.isVisible()
+    assert str(paths.profiles_file) in dialog.fields.general.text()
     assert [p.name for p in book.instances] == ["web"]  # undone: what the app shows is what the file holds
     assert paths.profiles_file.read_bytes() == saved
 

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from vouch_desktop.core.connect.ssh_config import BEGIN, END, SshConfigEditor, SshConfigError, argv_split, block_lines
+from vouch_desktop.core.connect.ssh_config import BEGIN, END, SshConfigEditor, SshConfigError, block_lines
+from vouch_desktop.core.connect.ssh_config_reading import argv_split
 
 SSH = shutil.which("ssh")
 pytestmark = pytest.mark.skipif(SSH is None and not os.environ.get("CI"), reason="needs OpenSSH's ssh client")

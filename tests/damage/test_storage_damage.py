@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,51 +62,35 @@ def damaged(path: Path, data: st.DataObject, document: dict | None) -> str:
     return kind
 
 
-def report(reliability, name: str, tried: Counter[str], survived: int) -> None:
-    kinds = {k: v for k, v in tried.items() if k != "all"}
-    reliability(**{f"{name}_damaged_states": tried["all"], f"{name}_survived": survived,
-                   f"{name}_kinds_of_damage": len(kinds)})
-    assert survived == tried["all"] > 0
-
-
-def test_settings_survive_any_damage(reliability):
+def survive_all(reliability, name: str, once: Callable[[st.DataObject, AppPaths, Path], str]) -> None:
+    """Run ``once`` (damage a fresh app folder, check the app survives it, return the kind of damage) on
+    many generated cases, and report how many were tried, of how many kinds."""
     tried: Counter[str] = Counter()
-    survived = 0
 
     @FAST
     @given(data=st.data())
     def one(data: st.DataObject) -> None:
-        nonlocal survived
         folder, paths = fresh_paths()
         with folder:
-            kind = damaged(paths.settings_file, data, SETTINGS)
-            tried["all"] += 1
-            tried[kind] += 1
-            damage.survive_settings(paths)
-            survived += 1
+            tried[once(data, paths, Path(folder.name))] += 1
 
     one()
-    report(reliability, "settings", tried, survived)
+    total = sum(tried.values())
+    reliability(**{f"{name}_damaged_states": total, f"{name}_survived": total, f"{name}_kinds_of_damage": len(tried)})
+    assert total > 0
 
 
-def test_profiles_survive_any_damage(reliability):
-    tried: Counter[str] = Counter()
-    survived = 0
+@pytest.mark.parametrize(("name", "document", "survive"), [
+    ("settings", SETTINGS, damage.survive_settings),
+    ("profiles", PROFILES, damage.survive_profiles),
+])
+def test_own_file_survives_any_damage(reliability, name, document, survive):
+    def once(data: st.DataObject, paths: AppPaths, folder: Path) -> str:
+        kind = damaged(getattr(paths, f"{name}_file"), data, document)
+        survive(paths)
+        return kind
 
-    @FAST
-    @given(data=st.data())
-    def one(data: st.DataObject) -> None:
-        nonlocal survived
-        folder, paths = fresh_paths()
-        with folder:
-            kind = damaged(paths.profiles_file, data, PROFILES)
-            tried["all"] += 1
-            tried[kind] += 1
-            damage.survive_profiles(paths)
-            survived += 1
-
-    one()
-    report(reliability, "profiles", tried, survived)
+    survive_all(reliability, name, once)
 
 
 @st.composite
@@ -127,28 +112,17 @@ def history_damage(draw: st.DrawFn) -> bytes:
 
 
 def test_history_survives_any_damage(reliability):
-    tried: Counter[str] = Counter()
-    survived = 0
+    def once(data: st.DataObject, paths: AppPaths, folder: Path) -> str:
+        if data.draw(st.booleans()):
+            paths.history_file.write_bytes(data.draw(history_damage()))
+            kind = "lines"
+        else:
+            kind = data.draw(st.sampled_from(FS_DAMAGE))
+            make_fs_damage(paths.history_file, kind)
+        damage.survive_history(paths)
+        return kind
 
-    @FAST
-    @given(data=st.data())
-    def one(data: st.DataObject) -> None:
-        nonlocal survived
-        folder, paths = fresh_paths()
-        with folder:
-            if data.draw(st.booleans()):
-                paths.history_file.write_bytes(data.draw(history_damage()))
-                kind = "lines"
-            else:
-                kind = data.draw(st.sampled_from(FS_DAMAGE))
-                make_fs_damage(paths.history_file, kind)
-            tried["all"] += 1
-            tried[kind] += 1
-            damage.survive_history(paths)
-            survived += 1
-
-    one()
-    report(reliability, "history", tried, survived)
+    survive_all(reliability, "history", once)
 
 
 def test_a_file_too_large_to_be_ours_is_damaged_not_read(tmp_path):
@@ -208,23 +182,12 @@ def toml_damage(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 def test_profile_import_reports_every_problem_before_anything_is_applied(reliability):
-    tried: Counter[str] = Counter()
-    survived = 0
+    def once(data: st.DataObject, paths: AppPaths, folder: Path) -> str:
+        kind, text = data.draw(toml_damage())
+        check_import(kind, text, paths, folder / "team.toml")
+        return kind
 
-    @FAST
-    @given(damage_=toml_damage())
-    def one(damage_: tuple[str, bytes]) -> None:
-        nonlocal survived
-        kind, text = damage_
-        folder, paths = fresh_paths()
-        with folder:
-            tried["all"] += 1
-            tried[kind] += 1
-            check_import(kind, text, paths, Path(folder.name) / "team.toml")
-            survived += 1
-
-    one()
-    report(reliability, "import", tried, survived)
+    survive_all(reliability, "import", once)
 
 
 def check_import(kind: str, text: bytes, paths: AppPaths, source: Path) -> None:

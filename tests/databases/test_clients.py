@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from tests.fixtures.real_peers import peer_missing
 from vouch_desktop.core.databases.clients import (
     MYCLI,
     MYSQL,
@@ -30,13 +31,9 @@ from vouch_desktop.core.databases.errors import DatabaseError
 
 
 def require_mysql_client() -> str:
-    import os
-
     found = shutil.which("mariadb") or shutil.which("mysql")
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("the MySQL/MariaDB client is not installed (apt package mariadb-client-core)")
-        pytest.skip("the MySQL/MariaDB client is not installed")
+        peer_missing("the MySQL/MariaDB client is not installed (apt package mariadb-client-core)")
     return found
 
 

@@ -26,7 +26,7 @@ from vouch_desktop.core.databases.passwords import DatabaseAccount, PasswordVaul
 from vouch_desktop.core.databases.secret_files import SecretFiles
 from vouch_desktop.core.databases.sign_in import DatabaseSignIn, PasswordAnswer, SignInCancelled
 from vouch_desktop.core.storage.profiles import TunnelProfile
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 RDS_HOST = "orders-db.c9akciq32.eu-west-1.rds.amazonaws.com"

@@ -16,7 +16,8 @@ from vouch_desktop.core.storage.profiles import ProfileBook, TunnelProfile
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState
+from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.tunnels.state import TunnelState
 
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
 
@@ -47,10 +48,12 @@ def test_a_saved_tunnel_runs_through_aws_plugin(real_plugin, aws_env, fake_aws, 
         echoed = await asyncio.gather(*(roundtrip_async(status.local_port, p, timeout=60) for p in payloads))
         assert [hashlib.sha256(e).digest() for e in echoed] == [hashlib.sha256(p).digest() for p in payloads]
         session_id = fake_aws.active_sessions()[0].session_id
-        assert fake_aws.agent.session(session_id).multiplexed
+        agent_session = fake_aws.agent.session(session_id)
+        assert agent_session.multiplexed
 
         await manager.stop("orders")
         assert manager.status("orders").state is TunnelState.STOPPED
+        assert agent_session.plugin.cancelled.done()  # the plugin told the agent (TerminateSession flag)
         assert fake_aws.active_sessions() == []  # the manager terminated the session on the service
         await manager.stop_all()
 

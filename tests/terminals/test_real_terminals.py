@@ -25,6 +25,7 @@ import psutil
 import pytest
 
 from tests.fixtures.processes import MARK_VARIABLE
+from tests.fixtures.real_peers import peer_missing
 from vouch_desktop.core.connect.terminals import TerminalLauncher, registry
 from vouch_desktop.core.connect.terminals.carrier import HOLD_PROMPT
 from vouch_desktop.core.connect.terminals.linux import konsole_title
@@ -60,9 +61,8 @@ def require(spec_id: str) -> None:
     if shutil.which(spec.executable):
         return
     package = PACKAGES.get(spec_id)
-    if os.environ.get("CI") and package in listed_packages():
-        pytest.fail(f"{spec.executable} is missing, but scripts/apt-packages.txt lists {package} for CI")
-    pytest.skip(f"{spec.executable} is not installed here")
+    peer_missing(f"{spec.executable} is not installed here (apt package {package})",
+                 ci_has_it=package in listed_packages())
 
 
 def hostile_title(folder: Path) -> str:
@@ -80,9 +80,8 @@ def hostile_args(folder: Path) -> list[str]:
 def wayland(tmp_path_factory):
     """A headless Wayland compositor (sway) for foot: the environment that reaches it."""
     if shutil.which("sway") is None:
-        if os.environ.get("CI") and "sway" in listed_packages():
-            pytest.fail("sway is missing, but scripts/apt-packages.txt lists it for CI")
-        pytest.skip("sway (a headless Wayland compositor for foot) is not installed here")
+        peer_missing("sway (a headless Wayland compositor for foot) is not installed here",
+                     ci_has_it="sway" in listed_packages())
     # in /tmp itself: as root, sway runs as nobody, who must reach it (pytest's own folders are root's only)
     runtime = Path(tempfile.mkdtemp(prefix="vouch-wayland-"))
     config = runtime / "sway.conf"

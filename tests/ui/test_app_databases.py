@@ -21,7 +21,7 @@ from tests.ui.conftest import until
 from tests.ui.test_app_end_to_end import children_argv, running, scan_for_secrets
 from vouch_desktop.core.databases.passwords import DatabaseAccount
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
 
 pytestmark = pytest.mark.desktop

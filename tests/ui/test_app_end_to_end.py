@@ -21,7 +21,7 @@ from tests.fixtures.sockets import roundtrip
 from tests.ui.conftest import until
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.demo.seed import INSTANCES
 from vouch_desktop.demo.world import DemoWorld

@@ -17,7 +17,8 @@ from tests.ui.test_app_end_to_end import running
 from vouch_desktop.core.system.ipc_client import send_request
 from vouch_desktop.core.system.ipc_protocol import GetStatus, ListTunnels
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
 from vouch_desktop.ui.tray import find_action
 

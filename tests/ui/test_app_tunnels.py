@@ -21,7 +21,8 @@ from tests.ui.conftest import until
 from tests.ui.test_app_end_to_end import demo, notifications, running  # noqa: F401 (fixtures)
 from vouch_desktop.core.system.logging_setup import configure_logging
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.tunnels.manager import Backoff, TunnelState
+from vouch_desktop.core.tunnels.manager import Backoff
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.ui.composition import VouchDesktop
 
 pytestmark = pytest.mark.desktop

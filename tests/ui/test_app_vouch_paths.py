@@ -13,7 +13,7 @@ import pytest
 from tests.ui.conftest import until
 from tests.ui.test_app_end_to_end import demo, notifications, running  # noqa: F401 (fixtures)
 from vouch_desktop.core.system.paths import AppPaths
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.composition import VouchDesktop
 from vouch_desktop.ui.tray import find_action

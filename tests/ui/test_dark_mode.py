@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette
 
 from tests.ui.tray_parts import make_tray_app
 from vouch_desktop.core.app.tunnel_view import TunnelLook
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.ui.icons import STATE_ICONS, tray_icon
 from vouch_desktop.ui.status_icons import STATUS_COLOURS, status_icon
 from vouch_desktop.ui.theme import dark_palette, palette_is_dark

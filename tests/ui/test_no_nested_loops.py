@@ -69,3 +69,13 @@ def boxes(dialog, app):
     calls = [call for _, call, _ in nested_loop_calls(sample)]
     assert calls == ["QInputDialog.getItem", "QMessageBox.question", "QFileDialog.getSaveFileName", "exec",
                      "processEvents", "exec", "QEventLoop"]
+
+
+def test_every_message_box_is_made_where_its_modality_is_set():
+    """A QMessageBox is application-modal by default: shown (even without exec()), it blocks every
+    window and the tray's until answered. ui/windows/ask.py's ``message_box`` sets each box's modality;
+    nothing else constructs one."""
+    made = [f"{path.relative_to(UI)}:{node.lineno}" for path in sorted(UI.rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "QMessageBox"]
+    assert len(made) == 1 and made[0].startswith("windows/ask.py:"), made

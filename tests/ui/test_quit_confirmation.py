@@ -14,7 +14,7 @@ from tests.ui.tray_parts import make_tray_app
 from vouch_desktop.core.app.control import ControlHandlers
 from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.ipc_protocol import Quit, encode_request
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.ui.tray import find_action
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QImage
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 
 from tests.ui.tray_parts import PORT_ADVICE, PORT_IN_USE, make_tray_app
 from vouch_desktop.core.app.tunnel_view import TunnelLook
-from vouch_desktop.core.tunnels.manager import TunnelState
+from vouch_desktop.core.tunnels.state import TunnelState
 from vouch_desktop.core.vouch.session_state import SessionState
 from vouch_desktop.ui.status_icons import status_icon
 from vouch_desktop.ui.tray import find_action, menu_layout, mnemonic, plain
@@ -123,12 +124,30 @@ def test_every_item_has_a_mnemonic_unique_in_its_menu(app):
 
 
 def test_a_user_name_with_an_ampersand_is_shown_not_taken_as_a_mnemonic(app):
-    from vouch_desktop.core.storage.profiles import TunnelProfile
+    """Every item anywhere in the menu that shows a name the user chose (instances, tunnels, their
+    databases, recent connections) shows its '&' as it is: Qt would take a single '&' for a mnemonic."""
+    from vouch_desktop.core.databases.engines import DatabaseEngine
+    from vouch_desktop.core.storage.profiles import InstanceProfile, TunnelProfile
 
-    app.service.profiles.add(TunnelProfile("R&D db", "i-0123456789abcdef0", 5432, "eu-west-1", "rd.example.com"))
+    app.service.profiles.add(TunnelProfile("R&D db", "i-0123456789abcdef0", 5432, "eu-west-1", "rd.example.com",
+                                           engine=DatabaseEngine.POSTGRESQL))
+    app.service.profiles.add(InstanceProfile("R&D web", "i-0123456789abcdef1", "eu-west-1"))
     app.open_menu()
-    item = find_action(app.tray.submenu("Tunnels"), "R&D db")
-    assert item.text().startswith("R&&D db") and mnemonic(item.text()) == ""
+
+    def showing_the_names(menu: QMenu) -> list[str]:
+        found = []
+        for action in menu.actions():
+            if re.search(r"R&+D (db|web)", action.text()):  # however it is escaped
+                found.append(action.text())
+            if isinstance(action.menu(), QMenu):
+                found += showing_the_names(action.menu())
+        return found
+
+    items = showing_the_names(app.tray.menu)
+    assert {plain(t).split(" ")[1] for t in items} >= {"db", "web"}  # both names, in several submenus
+    assert len(items) >= 4
+    for text in items:
+        assert "R&&D" in text, text  # escaped: shown as "R&D", no mnemonic on "D"
 
 
 def pixels(look: TunnelLook, dark: bool, size: int = 32) -> QImage:

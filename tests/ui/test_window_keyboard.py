@@ -41,6 +41,8 @@ def profile_windows(qtbot, book):
     assert windows.window is not None
     qtbot.addWidget(windows.window)
     qtbot.waitExposed(windows.window)
+    windows.window.activateWindow()  # keys go where the focus is: only in the active window
+    qtbot.waitActive(windows.window)
     yield windows, keeper
     keeper.close_all()
 
@@ -63,6 +65,7 @@ def test_enter_edits_a_rename_keeps_it_selected_and_delete_removes_that_one(qtbo
     windows, keeper = profile_windows
     profiles = windows.window.instances
     profiles.list.setFocus()
+    qtbot.waitUntil(profiles.list.hasFocus)
     assert selected(profiles) == []  # the focus frame is on the first row; nothing is chosen yet
     qtbot.keyClick(profiles.list, Qt.Key.Key_Down)
     assert selected(profiles) == ["beta"]

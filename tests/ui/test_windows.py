@@ -166,13 +166,17 @@ def test_import_preview_and_choice_from_the_profiles_window(qtbot, book, tmp_pat
     qtbot.addWidget(window)
     box = window.import_from(shared)
     assert "1 new, 2 unchanged, 1 in conflict" in box.text()
+    # it holds this window only: the tray's menu and other windows stay usable meanwhile
+    assert box.isVisible() and box.windowModality() is Qt.WindowModality.WindowModal
     rename = next(b for b in box.buttons() if b.text() == "Import both")
     rename.click()
     assert texts(window.instances) == ["alpha", "gamma", "beta"]
     assert texts(window.tunnels) == ["orders", "orders (imported)"]
     bad = tmp_path / "bad.toml"
     bad.write_text("not = [toml")
-    assert "is not a valid profiles file" in window.import_from(bad).text()
+    refused = window.import_from(bad)
+    assert "is not a valid profiles file" in refused.text()
+    refused.close()
 
 
 def test_history_window_filters(qtbot, tmp_path):

@@ -80,7 +80,7 @@ def test_the_new_tunnel_dialogs_messages_are_never_clipped(qtbot, font_scale):
         dialog.resize(width, dialog.height())
         settle(qtbot, dialog)
         assert_whole(dialog.errors["remote_host"], dialog)
-        assert_whole(dialog.general_error, dialog)
+        assert_whole(dialog.fields.general, dialog)
 
 
 def test_a_save_failure_is_shown_whole(qtbot):
@@ -96,7 +96,7 @@ def test_a_save_failure_is_shown_whole(qtbot):
     qtbot.waitExposed(dialog)
     dialog.try_save()
     settle(qtbot, dialog)
-    assert_whole(dialog.general_error, dialog)
+    assert_whole(dialog.fields.general, dialog)
 
 
 def test_a_label_shrinks_back_when_its_window_widens_and_its_text_shortens(qtbot):

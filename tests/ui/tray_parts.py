@@ -14,7 +14,7 @@ from tests.app.parts import make_service
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.storage.profiles import InstanceProfile, TunnelProfile
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelState, TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.session_state import SessionSnapshot, SessionState
 from vouch_desktop.core.vouch.yubikey import KeyPresence
 from vouch_desktop.ui.controller import Controller

@@ -40,30 +40,23 @@ def fake_plugin_path() -> Path:
 
 def install_launchers(folder: Path, names: Iterable[str]) -> dict[str, Path]:
     """Write a launcher for each named tool into ``folder``; returns their paths by name."""
-    folder.mkdir(parents=True, exist_ok=True)
-    launchers = {}
-    for name in names:
-        command = [*own_command(), "demo-tool", name]
-        if sys.platform == "win32":
-            path = folder / f"{name}.cmd"
-            path.write_text(f"@{subprocess.list2cmdline(command)} %*\r\n", encoding="utf-8")
-        else:
-            path = folder / name
-            path.write_text(f'#!/bin/sh\nexec {shlex.join(command)} "$@"\n', encoding="utf-8")
-            path.chmod(0o755)
-        launchers[name] = path
-    return launchers
+    return {name: write_launcher(folder, name, [*own_command(), "demo-tool", name]) for name in names}
 
 
 def install_alias(folder: Path, name: str, program: str) -> Path:
     """A launcher named ``name`` in ``folder`` that runs ``program`` (a real tool in the demo's place)."""
+    return write_launcher(folder, name, [program])
+
+
+def write_launcher(folder: Path, name: str, command: list[str]) -> Path:
+    """A script named ``name`` in ``folder`` that runs ``command`` with the script's own arguments."""
     folder.mkdir(parents=True, exist_ok=True)
     if sys.platform == "win32":
         path = folder / f"{name}.cmd"
-        path.write_text(f"@{subprocess.list2cmdline([program])} %*\r\n", encoding="utf-8")
+        path.write_text(f"@{subprocess.list2cmdline(command)} %*\r\n", encoding="utf-8")
     else:
         path = folder / name
-        path.write_text(f'#!/bin/sh\nexec {shlex.quote(program)} "$@"\n', encoding="utf-8")
+        path.write_text(f'#!/bin/sh\nexec {shlex.join(command)} "$@"\n', encoding="utf-8")
         path.chmod(0o755)
     return path
 

@@ -19,7 +19,7 @@ from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.discovery import DiscoveredInstance
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import InstanceProfile
-from vouch_desktop.core.tunnels.manager import TunnelState, TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.session_state import Notice, SessionState
 from vouch_desktop.ui.clipboard import Clipboard
 from vouch_desktop.ui.menu import MenuContext

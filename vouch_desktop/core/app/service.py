@@ -39,7 +39,8 @@ from vouch_desktop.core.storage.settings import Settings, SettingsStore
 from vouch_desktop.core.system.autostart import Autostart, launch_command
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
-from vouch_desktop.core.tunnels.manager import TunnelManager, TunnelState, TunnelStatus
+from vouch_desktop.core.tunnels.manager import TunnelManager
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus
 from vouch_desktop.core.vouch.client import VouchClient
 from vouch_desktop.core.vouch.login import LoginRunner, LoginStep
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 
 from vouch_desktop.core.tunnels.backends import TunnelBackend
-from vouch_desktop.core.tunnels.manager import TunnelState, TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus
 
 SHORT_REASON = 32  # characters of a failure's reason that a menu item shows
 

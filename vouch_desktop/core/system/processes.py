@@ -196,23 +196,24 @@ class ManagedProcess:
         self._stragglers = _group_members(self.pid)  # proven ours: whatever is in it now is ours too
         return True
 
-    async def stop(self, grace: float = 3.0) -> int:
-        """SIGTERM the group, give it up to ``grace`` s (the leader and whatever it started), then
-        SIGKILL whatever is left of the group; always reaps the leader."""
+    async def stop(self, grace: float = 3.0, *, polite: signal.Signals = signal.SIGTERM) -> int:
+        """``polite`` (SIGTERM unless the program ends cleanly on another) to the group, up to ``grace`` s
+        for it (the leader and whatever it started), then SIGKILL whatever is left of the group; always
+        reaps the leader."""
         if self.job is not None:
             return await self._stop_job(self.job, grace)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         if self.group_is_ours():
-            _signal_group(self.pid, signal.SIGTERM)  # also when the leader exited on its own before
-            if sys.platform != "win32":  # a stopped member (SIGSTOP, a debugger) gets to act on the SIGTERM
+            _signal_group(self.pid, polite)  # also when the leader exited on its own before
+            if sys.platform != "win32":  # a stopped member (SIGSTOP, a debugger) gets to act on the signal
                 _signal_group(self.pid, signal.SIGCONT)
         if self.process.returncode is None:
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
                 self._stragglers = _group_members(self.pid)
             except TimeoutError:
-                log.info("pid %s ignored SIGTERM for %.1f s: killing its group", self.pid, grace)
+                log.info("pid %s ignored %s for %.1f s: killing its group", self.pid, polite.name, grace)
         while loop.time() < deadline and self.group_is_ours():
             await asyncio.sleep(0.05)  # the rest of the group finishing its own clean shutdown
         if self.group_is_ours():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -122,7 +123,9 @@ class PluginCarrier:
     async def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
-            await process.stop()
+            # SIGINT: AWS's plugin then sends the agent its TerminateSession flag before it exits (on
+            # SIGTERM it exits without a word, and the agent holds the session until it times out)
+            await process.stop(polite=signal.SIGINT)
 
 
 class BuiltinCarrier:

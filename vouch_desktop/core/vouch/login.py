@@ -41,6 +41,26 @@ class LoginRunner(Protocol):
     def cancel(self) -> None: ...
 
 
+class LoginProcess:
+    """What every way of running ``vouch login`` shares: its command line, vouch's own time-out for a
+    key to be plugged in (``key_timeout``) and the app's longer one (``timeout``)."""
+
+    def __init__(self, executable: str, key_timeout: int = LOGIN_TIMEOUT_DEFAULT,
+                 env: dict[str, str] | None = None, grace: float = LOGIN_GRACE) -> None:
+        self.executable = executable
+        self.key_timeout = int(key_timeout)
+        self.grace = grace
+        self.env = env
+
+    @property
+    def timeout(self) -> float:
+        """The app's own limit: longer than vouch's (``--timeout``), so vouch's answer comes first."""
+        return self.key_timeout + self.grace
+
+    def argv(self) -> list[str]:
+        return [self.executable, "login", "--timeout", str(self.key_timeout)]
+
+
 def uses_system_prompt(platform: str = sys.platform) -> bool:
     return platform == "win32"
 

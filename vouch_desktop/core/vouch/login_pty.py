@@ -24,7 +24,7 @@ import pexpect
 
 from vouch_desktop.core.vouch import cli_text
 from vouch_desktop.core.vouch.errors import VouchNotInstalled, VouchPinIncorrect, VouchPinNotSet, VouchTimeout
-from vouch_desktop.core.vouch.login import LOGIN_GRACE, LoginStep
+from vouch_desktop.core.vouch.login import LOGIN_GRACE, LoginProcess, LoginStep
 from vouch_desktop.core.vouch.login_outcome import PIN_AGAIN_ADVICE, login_error, scrub
 from vouch_desktop.core.vouch.runner import check_executable
 
@@ -40,21 +40,13 @@ PIN_NOT_SET_ADVICE = ("Set a PIN first: run 'vouch login' in a terminal (it asks
                       "characters), or set one with Yubico Authenticator. Then log in here.")
 
 
-class PtyLogin:
+class PtyLogin(LoginProcess):
     needs_pin = True
 
     def __init__(self, executable: str, key_timeout: int = cli_text.LOGIN_TIMEOUT_DEFAULT,
                  env: dict[str, str] | None = None, grace: float = LOGIN_GRACE) -> None:
-        self.executable = executable
-        self.key_timeout = int(key_timeout)
-        self.grace = grace
-        self.env = env
+        super().__init__(executable, key_timeout, env, grace)
         self.child: pexpect.spawn | None = None
-
-    @property
-    def timeout(self) -> float:
-        """The app's own limit: longer than vouch's (``--timeout``), so vouch's answer comes first."""
-        return self.key_timeout + self.grace
 
     @property
     def pid(self) -> int | None:
@@ -65,7 +57,8 @@ class PtyLogin:
         check_executable(self.executable)
         env = cli_text.child_environment(self.env if self.env is not None else dict(os.environ))
         try:
-            self.child = pexpect.spawn(self.executable, ["login", "--timeout", str(self.key_timeout)], env=env,
+            executable, *args = self.argv()
+            self.child = pexpect.spawn(executable, args, env=env,
                                        timeout=self.timeout, echo=False, dimensions=(24, 200))
         except pexpect.ExceptionPexpect as exc:
             raise VouchNotInstalled("The vouch CLI could not be started.", advice="Check the vouch path in Settings.",

@@ -16,29 +16,22 @@ from vouch_desktop.core.errors import ExternalToolError
 from vouch_desktop.core.system.processes import ManagedProcess, ProcessRegistry
 from vouch_desktop.core.vouch import cli_text
 from vouch_desktop.core.vouch.errors import VouchNotInstalled, VouchTimeout
-from vouch_desktop.core.vouch.login import LOGIN_GRACE, LoginStep
+from vouch_desktop.core.vouch.login import LOGIN_GRACE, LoginProcess, LoginStep
 from vouch_desktop.core.vouch.login_outcome import login_error
 from vouch_desktop.core.vouch.runner import check_executable, children, vouch_environment
 
 MAX_TRANSCRIPT = 256 * 1024
 
 
-class WebAuthnLogin:
+class WebAuthnLogin(LoginProcess):
     needs_pin = False
 
     def __init__(self, executable: str, key_timeout: int = cli_text.LOGIN_TIMEOUT_DEFAULT,
                  env: dict[str, str] | None = None, grace: float = LOGIN_GRACE,
                  processes: ProcessRegistry | None = None) -> None:
-        self.executable = executable
-        self.key_timeout = int(key_timeout)
-        self.grace = grace
-        self.env = env
+        super().__init__(executable, key_timeout, env, grace)
         self._processes = processes or children
         self._process: ManagedProcess | None = None
-
-    @property
-    def timeout(self) -> float:
-        return self.key_timeout + self.grace
 
     @property
     def pid(self) -> int | None:
@@ -50,7 +43,7 @@ class WebAuthnLogin:
         check_executable(self.executable)
         try:
             self._process = process = await self._processes.spawn(
-                [self.executable, "login", "--timeout", str(self.key_timeout)], env=vouch_environment(self.env),
+                self.argv(), env=vouch_environment(self.env),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         except ExternalToolError as exc:
             raise VouchNotInstalled("The vouch CLI could not be started.", advice="Check the vouch path in Settings.",

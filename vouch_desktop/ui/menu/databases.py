@@ -12,6 +12,7 @@ from vouch_desktop.core.databases.clients import clients_for
 from vouch_desktop.core.databases.engines import SignIn
 from vouch_desktop.core.storage.profiles import TunnelProfile
 from vouch_desktop.ui.menu import MenuContext
+from vouch_desktop.ui.tray import escape
 
 
 def database_menu(tunnels: QMenu, ui: MenuContext) -> QMenu | None:
@@ -22,7 +23,7 @@ def database_menu(tunnels: QMenu, ui: MenuContext) -> QMenu | None:
     menu = tunnels.addMenu("Data&bases")
     menu.setToolTipsVisible(True)
     for profile in profiles:
-        database_items(menu.addMenu(profile.name.replace("&", "&&")), ui, profile)
+        database_items(menu.addMenu(escape(profile.name)), ui, profile)
     return menu
 
 

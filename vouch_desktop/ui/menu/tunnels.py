@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from vouch_desktop.core.app.tunnel_view import count_text, look_of, short_state, tooltip
 from vouch_desktop.core.storage.profiles import TunnelProfile
-from vouch_desktop.core.tunnels.manager import TunnelState, TunnelStatus, connection_string
+from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus, connection_string
 from vouch_desktop.ui.menu import MenuContext
 from vouch_desktop.ui.menu.databases import database_menu
 from vouch_desktop.ui.status_icons import status_icon

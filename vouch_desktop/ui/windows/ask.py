@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from vouch_desktop.core.errors import VouchDesktopError
@@ -85,8 +86,8 @@ async def choose(title: str, label: str, items: list[str]) -> int | None:
 
 async def confirm(title: str, text: str) -> bool:
     """Yes or No."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box = message_box(QMessageBox.Icon.Question, title, text)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     box.setDefaultButton(QMessageBox.StandardButton.Yes)
     await ask(box)
     return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
@@ -94,7 +95,11 @@ async def confirm(title: str, text: str) -> bool:
 
 def message_box(icon: QMessageBox.Icon, title: str, text: str, informative: str = "",
                 detail: str = "", parent: QWidget | None = None) -> QMessageBox:
+    """Every message box is made here. A QMessageBox is application-modal by default: shown, it would
+    block every window and the tray's until answered. With a ``parent`` it blocks that window only (a
+    question about what the window shows); without one, nothing."""
     box = QMessageBox(icon, titled(title), text, QMessageBox.StandardButton.NoButton, parent)
+    box.setWindowModality(Qt.WindowModality.WindowModal if parent is not None else Qt.WindowModality.NonModal)
     if informative:
         box.setInformativeText(informative)
     if detail:

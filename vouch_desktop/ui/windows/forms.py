@@ -3,20 +3,26 @@ scrolls when the screen is too small for it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
 
 W = TypeVar("W", bound=QWidget)
 
 
 class FieldErrors:
+    """Messages beside the fields they are about; ``general`` (placed by the window, under the form)
+    holds what belongs to no field, such as a file that could not be saved."""
+
     def __init__(self, form: QFormLayout) -> None:
         self.form = form
         self.labels: dict[str, WrappingLabel] = {}
+        self.general = error_label()
 
     def add_row(self, name: str, label: str, widget: W, hint: str = "") -> W:
         holder = QWidget()
@@ -32,7 +38,7 @@ class FieldErrors:
         return widget
 
     def clear(self) -> None:
-        for label in self.labels.values():
+        for label in [*self.labels.values(), self.general]:
             label.hide()
 
     def show(self, by_field: dict[str, str]) -> dict[str, str]:
@@ -46,6 +52,24 @@ class FieldErrors:
                 label.setText(message)
                 label.show()
         return unplaced
+
+    def saved(self, save: Callable[[], object]) -> bool:
+        """Runs ``save`` (which builds what the form says and saves it); when it is refused, shows why and
+        returns False, so that the window stays open with everything the user typed."""
+        self.clear()
+        try:
+            save()
+        except ValidationErrors as exc:
+            self._say_in_general("\n".join(self.show(exc.by_field()).values()))
+            return False
+        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk)
+            self._say_in_general(exc.user_text())
+            return False
+        return True
+
+    def _say_in_general(self, text: str) -> None:
+        self.general.setText(text)
+        self.general.setVisible(bool(text))
 
 
 class FormScroll(QScrollArea):

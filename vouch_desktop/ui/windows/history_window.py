@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from vouch_desktop.core.storage.history import KINDS, History, HistoryEntry
+from vouch_desktop.ui.windows.ask import message_box
 from vouch_desktop.ui.windows.keys import down_moves_into, enter_acts, refresh_keys
 from vouch_desktop.ui.windows.tables import filtered_table
 
@@ -109,10 +110,10 @@ class HistoryWindow(QWidget):
             return None
         if self.details_box is not None:
             self.details_box.close()
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "History entry — Vouch Desktop", details_text(entry),
-                          QMessageBox.StandardButton.Close, self)
+        box = message_box(QMessageBox.Icon.NoIcon, "History entry", details_text(entry), parent=self)
+        box.setWindowModality(Qt.WindowModality.NonModal)  # another entry can be chosen meanwhile: it replaces this
+        box.addButton(QMessageBox.StandardButton.Close)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.setModal(False)
         box.show()
         self.details_box = box
         return box

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.aws.databases import DatabaseEndpoint
 from vouch_desktop.core.aws.discovery import DiscoveredInstance
 from vouch_desktop.core.databases.engines import DatabaseEngine, SignIn, engine_of
-from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profiles import (
     LOCAL_PORT_DOCUMENT,
     REMOTE_HOST_DOCUMENT,
@@ -30,7 +29,6 @@ from vouch_desktop.core.storage.profiles import (
 from vouch_desktop.ui.windows.bastion_picker import BastionPicker
 from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll, W
 from vouch_desktop.ui.windows.frame import titled
-from vouch_desktop.ui.windows.labels import error_label
 
 
 class FormDialog(QDialog):
@@ -43,13 +41,12 @@ class FormDialog(QDialog):
         self.form = QFormLayout()
         self.fields = FieldErrors(self.form)
         self.errors = self.fields.labels
-        self.general_error = error_label()  # what belongs to no field: the file could not be saved
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(FormScroll(self.form, min_width=460), 1)
-        layout.addWidget(self.general_error)
+        layout.addWidget(self.fields.general)
         layout.addWidget(buttons)
 
     def add_field(self, name: str, label: str, widget: W, hint: str = "") -> W:
@@ -59,21 +56,8 @@ class FormDialog(QDialog):
         raise NotImplementedError
 
     def try_save(self) -> None:
-        self.fields.clear()
-        self.general_error.hide()
-        try:
-            self._save(self.build())
-        except ValidationErrors as exc:
-            unplaced = self.fields.show(exc.by_field())
-            if unplaced:
-                self.general_error.setText("\n".join(unplaced.values()))
-                self.general_error.show()
-            return
-        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the dialog stays open
-            self.general_error.setText(exc.user_text())
-            self.general_error.show()
-            return
-        self.accept()
+        if self.fields.saved(lambda: self._save(self.build())):
+            self.accept()
 
     def add_region(self, regions: list[str], current: str) -> QComboBox:
         box = QComboBox()

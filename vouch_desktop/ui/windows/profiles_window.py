@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.profile_io import ImportPlan, apply_import, export_profiles, plan_import
 from vouch_desktop.core.storage.profiles import InstanceProfile, Profile, ProfileBook, TunnelProfile
+from vouch_desktop.ui.windows.ask import message_box
 from vouch_desktop.ui.windows.frame import titled
 from vouch_desktop.ui.windows.labels import WrappingLabel
 
@@ -103,6 +104,8 @@ class ProfileList(QWidget):
             self.list.addItem(item)
             if profile.name == current:
                 self.list.setCurrentItem(item)
+        if self.list.currentRow() < 0 and self.list.count():  # the keyboard starts on the first row,
+            self.list.setCurrentRow(0, QItemSelectionModel.SelectionFlag.NoUpdate)  # nothing chosen yet
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -237,11 +240,11 @@ class ProfilesWindow(QWidget):
         try:
             count = export_profiles(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, EXPORT_TITLE, exc.user_text(),
-                              QMessageBox.StandardButton.Ok, self)
+            box = message_box(QMessageBox.Icon.Warning, EXPORT_TITLE, exc.user_text(), parent=self)
         else:
-            box = QMessageBox(QMessageBox.Icon.Information, EXPORT_TITLE, f"Wrote {count} profiles to {path}.",
-                              QMessageBox.StandardButton.Ok, self)
+            box = message_box(QMessageBox.Icon.Information, EXPORT_TITLE, f"Wrote {count} profiles to {path}.",
+                              parent=self)
+        box.addButton(QMessageBox.StandardButton.Ok)
         box.show()
         return box
 
@@ -252,18 +255,21 @@ class ProfilesWindow(QWidget):
         try:
             apply_import(self.book, plan, policy)
         except VouchDesktopError as exc:  # not saved: nothing changed
-            QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.user_text(), parent=self).show()
+            box = message_box(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.user_text(), parent=self)
+            box.addButton(QMessageBox.StandardButton.Ok)
+            box.show()
 
     def import_from(self, path: Path) -> QMessageBox:
         """Shows what would change and lets the user choose what to do with conflicts."""
         try:
             plan = plan_import(self.book, path)
         except VouchDesktopError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.message, parent=self)
+            box = message_box(QMessageBox.Icon.Warning, IMPORT_TITLE, exc.message, parent=self)
+            box.addButton(QMessageBox.StandardButton.Ok)
             box.show()
             return box
         icon = QMessageBox.Icon.Warning if plan.invalid else QMessageBox.Icon.Question
-        box = QMessageBox(icon, IMPORT_TITLE, plan.preview(), parent=self)
+        box = message_box(icon, IMPORT_TITLE, plan.preview(), parent=self)
         choices = {"keep": "Import, keep mine", "replace": "Import, replace mine", "rename": "Import both"}
         for policy, label in choices.items():
             if not plan.invalid and (policy == "keep" or plan.conflicts):  # a file with problems: nothing to apply

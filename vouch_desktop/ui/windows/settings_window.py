@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.connect.terminals import CUSTOM, TerminalSpec
 from vouch_desktop.core.connect.terminals import warnings as template_warnings
-from vouch_desktop.core.errors import ValidationErrors, VouchDesktopError
 from vouch_desktop.core.storage.settings import LOG_LEVELS, Settings
 from vouch_desktop.core.tunnels.backends import TunnelBackend
 from vouch_desktop.ui.windows.forms import FieldErrors, FormScroll
-from vouch_desktop.ui.windows.labels import WrappingLabel, error_label
+from vouch_desktop.ui.windows.labels import WrappingLabel
 
 SAVE_NOTE = "Changes take effect when you press Save, without a restart; Cancel leaves everything as it was."
 
@@ -134,13 +133,12 @@ class SettingsWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        self.general_error = error_label()  # what belongs to no field: the file could not be saved
         self.when_applied = WrappingLabel(SAVE_NOTE)
         self.when_applied.setEnabled(False)  # a quiet hint
         layout = QVBoxLayout(self)
         layout.addWidget(FormScroll(form, min_width=500), 1)
         layout.addWidget(self.when_applied)
-        layout.addWidget(self.general_error)
+        layout.addWidget(self.fields.general)
         layout.addWidget(buttons)
 
     def collect(self) -> Settings:
@@ -161,18 +159,5 @@ class SettingsWindow(QDialog):
         self.template_warning.setVisible(bool(found))
 
     def try_save(self) -> None:
-        self.fields.clear()
-        self.general_error.hide()
-        try:
-            self._save(self.collect())
-        except ValidationErrors as exc:
-            unplaced = self.fields.show(exc.by_field())
-            if unplaced:
-                self.general_error.setText("\n".join(unplaced.values()))
-                self.general_error.show()
-            return
-        except VouchDesktopError as exc:  # not saved (a read-only folder, a full disk): the window stays open
-            self.general_error.setText(exc.user_text())
-            self.general_error.show()
-            return
-        self.accept()
+        if self.fields.saved(lambda: self._save(self.collect())):
+            self.accept()

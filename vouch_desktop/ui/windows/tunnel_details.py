@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from vouch_desktop.core.app.tunnel_view import details, look_of, short_state
 from vouch_desktop.core.storage.profiles import REMOTE_HOST_DOCUMENT, TunnelProfile
-from vouch_desktop.core.tunnels.manager import TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelStatus
 from vouch_desktop.ui.status_icons import status_icon
 
 Lookup = Callable[[TunnelProfile], TunnelStatus]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.storage.profiles import TunnelProfile
-from vouch_desktop.core.tunnels.manager import TunnelStatus
+from vouch_desktop.core.tunnels.state import TunnelStatus
 from vouch_desktop.ui.windows.tunnel_details import TunnelDetailsWindow
 
 
