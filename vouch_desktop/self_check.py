@@ -44,6 +44,37 @@ def icons() -> str:
     return f"{len(names)} icons"
 
 
+def deferred_tls() -> str:
+    """asyncio imported without OpenSSL (core/system/deferred_ssl.py) gets all of TLS once ssl is imported, in
+    this build too (the frozen app's own importer finds ssl). First of the checks: the AWS SDK's imports ssl."""
+    from vouch_desktop.core.system.deferred_ssl import asyncio_has_ssl, import_asyncio_without_ssl
+
+    deferred = import_asyncio_without_ssl()
+    import asyncio.sslproto
+    import ssl
+
+    sslproto = asyncio.sslproto
+    if not asyncio_has_ssl() or getattr(sslproto, "ssl", None) is not ssl or not hasattr(sslproto, "SSLAgainErrors"):
+        raise CheckFailed("asyncio has no TLS after ssl was imported: tunnels to AWS could not open")
+    return "asyncio imported without OpenSSL, TLS complete once ssl came" if deferred else (
+        "asyncio imported the normal way (ssl there already, or a Python not checked for the deferral)")
+
+
+def trimmed_aws_models() -> str:
+    """The AWS models' parts the app uses (core/aws/trimmed_models.py) are in the build and read first."""
+    from botocore.loaders import create_loader
+
+    from vouch_desktop.core.aws.trimmed_models import OPERATIONS, extend
+
+    loader = extend(create_loader())
+    for service, operations in OPERATIONS.items():
+        model = loader.load_service_model(service, "service-2")
+        if sorted(model["operations"]) != sorted(operations):
+            raise CheckFailed(f"botocore reads its own {service} model, not the trimmed one: is service_models/ "
+                              "in the build?")
+    return ", ".join(OPERATIONS)
+
+
 def keyring_backends() -> str:
     import keyring
 
@@ -108,7 +139,8 @@ def macos_bundle() -> str:
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
-    ("Qt plugins", qt_plugins), ("icons", icons), ("keyring", keyring_backends), ("AWS SDK", aws_sdk),
+    ("TLS", deferred_tls), ("Qt plugins", qt_plugins), ("icons", icons), ("keyring", keyring_backends),
+    ("AWS SDK", aws_sdk), ("trimmed AWS models", trimmed_aws_models),
     ("YubiKey", yubikey_support), ("demo", demo), ("macOS bundle", macos_bundle),
 ]
 
