@@ -14,6 +14,8 @@ so that the clients are what is measured, and a last row puts it back.
 With PostgreSQL installed (scripts/apt-packages.txt), a real cluster too: pgbench's transactions
 per second through each path ÷ direct, in the same run.
 Goals (issue #17): the built-in backend ≥ 5× AWS's plugin on throughput, ≤ its round trip.
+Goals (issue #23): the built-in backend ≥ 25 MB/s on one connection (bulk), and pgbench -S through it
+≥ 0.3× direct; the last lines say whether they hold.
 """
 
 from __future__ import annotations
@@ -349,6 +351,27 @@ def row(label: str, values: list[str]) -> str:
     return f"{label:<52}" + "".join(f"{v:>12}" for v in values)
 
 
+BULK_GOAL_MBPS = 25.0  # issue 23: the built-in data channel's bulk throughput, one connection
+PGBENCH_GOAL = 0.3  # issue 23: pgbench -S tps through the built-in backend ÷ direct
+
+
+def goal_lines(builtin_mbps: float | None, postgres: dict[str, dict[str, float]] | None) -> list[str]:
+    """Issue 23's goals for the built-in backend: figure, floor, ratio against the goal, met or not."""
+    lines = []
+    if builtin_mbps is not None:
+        ratio = builtin_mbps / BULK_GOAL_MBPS
+        met = "met" if ratio >= 1 else "MISSED"
+        lines.append(f"goal (issue 23) bulk throughput: built-in {builtin_mbps:.1f} MB/s, floor (the goal) "
+                     f"{BULK_GOAL_MBPS:g} MB/s, ratio {ratio:.2f} of it (goal ≥ 1: {met})")
+    tps = (postgres or {}).get("pgbench -S, 4 clients (tps)", {})
+    if "built-in" in tps and tps.get("direct"):
+        ratio = tps["built-in"] / tps["direct"]
+        lines.append(f"goal (issue 23) pgbench -S: built-in {tps['built-in']:.0f} tps, floor (direct) "
+                     f"{tps['direct']:.0f} tps, ratio {ratio:.2f}× (goal ≥ {PGBENCH_GOAL:g}×: "
+                     f"{'met' if ratio >= PGBENCH_GOAL else 'MISSED'})")
+    return lines
+
+
 def verdict(name: str, unit: str, builtin: float, floor: float, goal: float, higher_is_better: bool) -> str:
     ratio = builtin / floor if floor else float("inf")
     met = ratio >= goal if higher_is_better else ratio <= goal
@@ -418,6 +441,10 @@ async def main(options: argparse.Namespace) -> None:
         print(verdict("tunnel start", "ms", builtin.start_ms, plugin.start_ms, 1, False))
     if options.pgbench_seconds:
         print_postgres(postgres, options.pgbench_seconds)
+    print()
+    for line in goal_lines(results["built-in"].mbps if "built-in" in results else None,
+                           postgres if options.pgbench_seconds else None):
+        print(line)
 
 
 if __name__ == "__main__":

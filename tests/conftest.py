@@ -60,6 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_hw)
         if "desktop" in item.keywords and os.environ.get("VOUCH_TEST_DESKTOP") != "1":
             item.add_marker(skip_desktop)
+    # the longest first (the frozen build, the minutes-long ones), so that with workers (scripts/test) the
+    # rest fills in around them instead of waiting at the end
+    items.sort(key=lambda item: 0 if "packaging" in item.keywords or "slow" in item.keywords else 1)
 
 
 @pytest.fixture

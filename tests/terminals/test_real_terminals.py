@@ -61,8 +61,8 @@ def require(spec_id: str) -> None:
     if shutil.which(spec.executable):
         return
     package = PACKAGES.get(spec_id)
-    peer_missing(f"{spec.executable} is not installed here (apt package {package})",
-                 ci_has_it=package in listed_packages())
+    where = f"apt package {package}" if package else "not packaged in Debian 12"
+    peer_missing(f"{spec.executable} is not installed here ({where})", ci_has_it=package in listed_packages())
 
 
 def hostile_title(folder: Path) -> str:

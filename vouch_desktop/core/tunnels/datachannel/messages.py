@@ -24,7 +24,6 @@ import re
 import struct
 import time
 import uuid
-from dataclasses import dataclass, field
 
 from vouch_desktop.core.tunnels.errors import TunnelError
 
@@ -72,64 +71,142 @@ def _now_ms() -> int:
 
 
 def _uuid(value: int) -> uuid.UUID:
-    """uuid.UUID(int=value) without its argument checks: a message id is made for every 1 KB message."""
+    """uuid.UUID(int=value) without its argument checks."""
     made = object.__new__(uuid.UUID)
     object.__setattr__(made, "int", value)
     object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
     return made
 
 
-# uuid4's version and variant bits: the mask keeping the random ones, and the bits set
-_VERSION_4 = (0xFFFFFFFFFFFF0FFF3FFFFFFFFFFFFFFF, 0x00000000000040008000000000000000)
+# uuid4's version and variant bits, as they sit in the wire order (the UUID's low 8 bytes first): the mask
+# keeping the random bits, and the bits set
+_WIRE_VERSION_4 = (0x3FFFFFFFFFFFFFFFFFFFFFFFFFFF0FFF, 0x80000000000000000000000000004000)
+_LOW_64 = (1 << 64) - 1
 
 
-def _new_id() -> uuid.UUID:
-    """A message id: unique, not secret (uuid4 would cost a system call for every 1 KB message)."""
-    return _uuid(random.getrandbits(128) & _VERSION_4[0] | _VERSION_4[1])
+def _new_wire_id() -> bytes:
+    """A fresh message id in wire order: a version-4 UUID, unique, not secret (uuid4 would cost a
+    system call for every 1 KB message)."""
+    return (random.getrandbits(128) & _WIRE_VERSION_4[0] | _WIRE_VERSION_4[1]).to_bytes(16, "big")
 
 
 def uuid_to_wire(value: uuid.UUID) -> bytes:
-    return value.bytes[8:] + value.bytes[:8]
+    return ((value.int & _LOW_64) << 64 | value.int >> 64).to_bytes(16, "big")
 
 
 def uuid_from_wire(data: bytes) -> uuid.UUID:
     return _uuid(int.from_bytes(data[8:16] + data[0:8], "big"))
 
 
-@dataclass(frozen=True)
+def wire_id_text(wire_id: bytes) -> str:
+    """The message id as text ("00112233-4455-…"), straight from its wire bytes."""
+    h = (wire_id[8:16] + wire_id[0:8]).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_TYPE_FIELDS: dict[str, bytes] = {}  # message type → its 32-byte header field
+_TYPE_NAMES: dict[bytes, str] = {}  # header field → message type, for the types seen
+
+
+def type_field(message_type: str) -> bytes:
+    field = _TYPE_FIELDS.get(message_type)
+    if field is None:
+        field = message_type.encode("ascii").ljust(32, b" ")
+        if len(_TYPE_FIELDS) < 64:
+            _TYPE_FIELDS[message_type] = field
+    return field
+
+
+def _type_name(field: bytes) -> str:
+    name = _TYPE_NAMES.get(field)
+    if name is None:
+        name = field.strip(b"\x00").decode("ascii", errors="replace").strip()
+        if len(_TYPE_NAMES) < 64:
+            _TYPE_NAMES[field] = name
+    return name
+
+
+_sha256 = hashlib.sha256
+_pack_header = HEADER.pack
+_unpack_header = HEADER.unpack_from
+
+
+def encode(message_type: str, sequence_number: int, payload: bytes, payload_type: int = 0, flags: int = 0) -> bytes:
+    """A new message's bytes (a fresh id, created now): ``ClientMessage(...).encode()`` without the object,
+    for the data channel's every 1 KB."""
+    return _pack_header(HEADER_LENGTH, type_field(message_type), 1, int(time.time() * 1000), sequence_number,
+                        flags, _new_wire_id(), _sha256(payload).digest(), payload_type, len(payload)) + payload
+
+
 class ClientMessage:
-    message_type: str
-    sequence_number: int = 0
-    payload: bytes = b""
-    payload_type: int = 0
-    flags: int = 0
-    message_id: uuid.UUID = field(default_factory=_new_id)
-    created_ms: int = field(default_factory=_now_ms)
-    schema_version: int = 1
+    """One message: made to be sent (id and creation time filled in) or decoded from the wire.
+    A plain class with slots rather than a dataclass: one is decoded for every message received."""
+
+    __slots__ = ("message_type", "sequence_number", "payload", "payload_type", "flags", "wire_id", "created_ms",
+                 "schema_version")
+
+    def __init__(self, message_type: str, sequence_number: int = 0, payload: bytes = b"", payload_type: int = 0,
+                 flags: int = 0, message_id: uuid.UUID | None = None, created_ms: int | None = None,
+                 schema_version: int = 1) -> None:
+        self.message_type = message_type
+        self.sequence_number = sequence_number
+        self.payload = payload
+        self.payload_type = payload_type
+        self.flags = flags
+        self.wire_id = _new_wire_id() if message_id is None else uuid_to_wire(message_id)
+        self.created_ms = int(time.time() * 1000) if created_ms is None else created_ms
+        self.schema_version = schema_version
+
+    @property
+    def message_id(self) -> uuid.UUID:
+        return uuid_from_wire(self.wire_id)
+
+    def _fields(self) -> tuple:
+        return (self.message_type, self.sequence_number, self.payload, self.payload_type, self.flags, self.wire_id,
+                self.created_ms, self.schema_version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClientMessage) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not a dict key
+
+    def __repr__(self) -> str:
+        return (f"ClientMessage({self.message_type!r}, {self.sequence_number}, payload={len(self.payload)} bytes, "
+                f"payload_type={self.payload_type}, flags={self.flags}, id={wire_id_text(self.wire_id)})")
 
     def encode(self) -> bytes:
-        return HEADER.pack(HEADER_LENGTH, self.message_type.encode("ascii").ljust(32, b" "), self.schema_version,
-                           self.created_ms, self.sequence_number, self.flags, uuid_to_wire(self.message_id),
-                           hashlib.sha256(self.payload).digest(), self.payload_type, len(self.payload)) + self.payload
+        return _pack_header(HEADER_LENGTH, type_field(self.message_type), self.schema_version, self.created_ms,
+                            self.sequence_number, self.flags, self.wire_id, _sha256(self.payload).digest(),
+                            self.payload_type, len(self.payload)) + self.payload
 
     @classmethod
     def decode(cls, data: bytes) -> ClientMessage:
-        if len(data) < HEADER.size:
+        if len(data) < 120:
             raise ProtocolError(f"data channel message too short ({len(data)} bytes)")
-        header_length = struct.unpack_from(">I", data)[0]
-        if header_length < HEADER_LENGTH or header_length + 4 > len(data):
-            raise ProtocolError(f"data channel message has a bad header length ({header_length})")
-        (_, raw_type, schema, created, sequence, flags, raw_id, digest,
-         payload_type, _) = HEADER.unpack_from(data)
-        payload_length = struct.unpack_from(">I", data, header_length)[0]
-        payload = bytes(data[header_length + 4:header_length + 4 + payload_length])
+        (header_length, raw_type, schema, created, sequence, flags, raw_id, digest,
+         payload_type, payload_length) = _unpack_header(data)
+        if header_length != HEADER_LENGTH:  # a longer header (fields added later): skip to its payload length
+            if header_length < HEADER_LENGTH or header_length + 4 > len(data):
+                raise ProtocolError(f"data channel message has a bad header length ({header_length})")
+            payload_length = int.from_bytes(data[header_length:header_length + 4], "big")
+        start = header_length + 4
+        payload = data[start:start + payload_length]
         if len(payload) != payload_length:
             raise ProtocolError(f"data channel message truncated ({len(payload)} of {payload_length} payload bytes)")
-        message_type = raw_type.strip(b"\x00").decode("ascii", errors="replace").strip()
-        if payload_length and message_type not in (START_PUBLICATION, PAUSE_PUBLICATION) \
-                and hashlib.sha256(payload).digest() != digest:
+        message_type = _type_name(raw_type)
+        if payload_length and _sha256(payload).digest() != digest \
+                and message_type not in (START_PUBLICATION, PAUSE_PUBLICATION):
             raise ProtocolError(f"data channel message {sequence} failed its payload digest")
-        return cls(message_type, sequence, payload, payload_type, flags, uuid_from_wire(raw_id), created, schema)
+        message = cls.__new__(cls)
+        message.message_type = message_type
+        message.sequence_number = sequence
+        message.payload = payload if isinstance(payload, bytes) else bytes(payload)
+        message.payload_type = payload_type
+        message.flags = flags
+        message.wire_id = raw_id
+        message.created_ms = created
+        message.schema_version = schema
+        return message
 
     def json(self) -> dict:
         try:
@@ -145,18 +222,25 @@ def compact_json(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
+def acknowledgement_payload(message: ClientMessage) -> bytes:
+    if message.message_type in (INPUT_STREAM, OUTPUT_STREAM):  # the usual case, written out: one per message
+        return (f'{{"AcknowledgedMessageType":"{message.message_type}","AcknowledgedMessageId":'
+                f'"{wire_id_text(message.wire_id)}","AcknowledgedMessageSequenceNumber":{message.sequence_number},'
+                f'"IsSequentialMessage":true}}').encode()
+    return compact_json({"AcknowledgedMessageType": message.message_type,
+                         "AcknowledgedMessageId": wire_id_text(message.wire_id),
+                         "AcknowledgedMessageSequenceNumber": message.sequence_number,
+                         "IsSequentialMessage": True})
+
+
 def acknowledgement(message: ClientMessage) -> ClientMessage:
     """What the receiver of a stream message sends back (sequence 0, flags SYN|FIN as the plugin does)."""
-    if message.message_type in (INPUT_STREAM, OUTPUT_STREAM):  # the usual case, written out: one per message
-        payload = (f'{{"AcknowledgedMessageType":"{message.message_type}","AcknowledgedMessageId":'
-                   f'"{message.message_id}","AcknowledgedMessageSequenceNumber":{message.sequence_number},'
-                   f'"IsSequentialMessage":true}}').encode()
-    else:
-        payload = compact_json({"AcknowledgedMessageType": message.message_type,
-                                "AcknowledgedMessageId": str(message.message_id),
-                                "AcknowledgedMessageSequenceNumber": message.sequence_number,
-                                "IsSequentialMessage": True})
-    return ClientMessage(ACKNOWLEDGE, 0, payload, flags=3)
+    return ClientMessage(ACKNOWLEDGE, 0, acknowledgement_payload(message), flags=3)
+
+
+def encode_acknowledgement(message: ClientMessage) -> bytes:
+    """``acknowledgement(message).encode()``, without the object in between."""
+    return encode(ACKNOWLEDGE, 0, acknowledgement_payload(message), 0, 3)
 
 
 _ACKNOWLEDGED_NUMBER = re.compile(rb'"AcknowledgedMessageSequenceNumber":(\d+)[,}]')
