@@ -25,8 +25,7 @@ from vouch_desktop import __version__
 from vouch_desktop.self_check import CHECKS
 from vouch_desktop.ui.composition import READY_LINE
 
-# one build for the whole module: its tests stay in one worker when pytest-xdist runs them (scripts/test)
-pytestmark = [pytest.mark.packaging, pytest.mark.desktop, pytest.mark.xdist_group("frozen-build")]
+pytestmark = [pytest.mark.packaging, pytest.mark.desktop]
 ROOT = Path(__file__).resolve().parents[1]
 runtime_env = test_cli.runtime_env  # the command-line tests' own runtime folder (fixture), used as it is
 
