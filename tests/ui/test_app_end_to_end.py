@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -195,6 +196,27 @@ def test_aws_waits_for_its_first_use_and_the_instance_list_for_its_worker(qapp, 
         assert gc.get_freeze_count() == 0  # given back to the collector at quit
 
     qloop.run_until_complete(scenario())
+
+
+def test_quitting_with_the_instance_window_open_ends_its_worker_without_a_warning(qapp, qloop, demo, caplog):
+    """The discovery worker is ended the way it expects (its input closed) before the rest of the children
+    are stopped: quitting is not reported as the worker failing."""
+    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+    worker = desktop.service.discovery.worker
+    pids = []
+
+    async def scenario():
+        async with running(desktop):
+            desktop.windows.instances.show_browser()
+            browser = desktop.windows.instances.browser
+            await until(lambda: browser.result is not None and worker.process is not None, 30,
+                        what="the instance list, from the worker")
+            pids.append(worker.process.pid)
+
+    with caplog.at_level(logging.WARNING, logger="vouch_desktop"):
+        qloop.run_until_complete(scenario())
+    assert worker.process is None and not psutil.pid_exists(pids[0])
+    assert [r.getMessage() for r in caplog.records if "discovery worker" in r.getMessage()] == []
 
 
 def test_connect_from_a_saved_profile_opens_a_terminal_with_the_session(qapp, qloop, demo):
