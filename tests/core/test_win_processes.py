@@ -220,8 +220,8 @@ import signal, subprocess, sys, time
 if {mode!r} == "ignores":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 helper = subprocess.Popen([sys.executable, "-c", {helper!r}])
-print(helper.pid, flush=True)
-try:
+try:  # from the moment the test knows the pid it may stop us: Ctrl-Break is handled from here on
+    print(helper.pid, flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
     helper.terminate()
