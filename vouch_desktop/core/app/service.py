@@ -156,8 +156,7 @@ class AppService:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.tunnels.stop_all()
-        if self.discovery.worker is not None:  # ended as it expects, before the registry stops what is left
-            await self.discovery.worker.stop()
+        await self.discovery.stop()  # its worker ended as it expects, before the registry stops what is left
         await self.processes.stop_all()
         await self.databases_sign_in.stop()
         await self.tasks.cancel_all()

@@ -201,6 +201,11 @@ class InstanceDiscovery:
         if self.worker is not None:
             self.worker.release()
 
+    async def stop(self) -> None:
+        """Quitting: end the worker the way it expects (before the app stops its other children)."""
+        if self.worker is not None:
+            await self.worker.stop()
+
     def _region(self, profile: str, region: str, progress: Progress = lambda: None) -> list[DiscoveredInstance]:
         ssm = self.aws.client("ssm", profile, region, quick=True)
         ec2 = self.aws.client("ec2", profile, region, quick=True)

@@ -24,7 +24,7 @@ import pexpect
 
 from vouch_desktop.core.vouch import cli_text
 from vouch_desktop.core.vouch.errors import VouchNotInstalled, VouchPinIncorrect, VouchPinNotSet, VouchTimeout
-from vouch_desktop.core.vouch.login import LOGIN_GRACE, LoginProcess, LoginStep
+from vouch_desktop.core.vouch.login import LoginProcess, LoginStep
 from vouch_desktop.core.vouch.login_outcome import PIN_AGAIN_ADVICE, login_error, scrub
 from vouch_desktop.core.vouch.runner import check_executable
 
@@ -42,11 +42,7 @@ PIN_NOT_SET_ADVICE = ("Set a PIN first: run 'vouch login' in a terminal (it asks
 
 class PtyLogin(LoginProcess):
     needs_pin = True
-
-    def __init__(self, executable: str, key_timeout: int = cli_text.LOGIN_TIMEOUT_DEFAULT,
-                 env: dict[str, str] | None = None, grace: float = LOGIN_GRACE) -> None:
-        super().__init__(executable, key_timeout, env, grace)
-        self.child: pexpect.spawn | None = None
+    child: pexpect.spawn | None = None  # vouch in its pseudo-terminal, once started
 
     @property
     def pid(self) -> int | None:
