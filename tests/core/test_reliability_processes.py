@@ -44,7 +44,9 @@ def test_tunnel_start_stop_cycles_leave_no_orphan_process(tunnel_world, process_
 
     plugins, ups, carried, kinds = asyncio.run(scenario())
     sessions = fake_aws.sessions()
-    leftovers = process_watch.leftovers(plugin, *(s.session_id for s in sessions))
+    # the mark and this test's session ids find its plugins; the plugin's path would also find the other
+    # test worker's
+    leftovers = process_watch.leftovers(*(s.session_id for s in sessions))
     assert leftovers == []
     assert ups == CYCLES and plugins == CYCLES and len(sessions) == CYCLES
     assert fake_aws.active_sessions() == []  # every session terminated on the service side too
