@@ -7,9 +7,11 @@ import hashlib
 import os
 
 import psutil
+import pytest
 
 from tests.core.test_tunnels import wait_state
 from tests.fixtures.sockets import roundtrip_async
+from tests.fixtures.waiting import until
 from tests.realplugin.conftest import free_port, managed_instance
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.storage.profiles import ProfileBook, TunnelProfile
@@ -22,7 +24,11 @@ from vouch_desktop.core.tunnels.state import TunnelState
 DB_HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
 
 
-def test_a_saved_tunnel_runs_through_aws_plugin(real_plugin, aws_env, fake_aws, echo_server, process_watch):
+@pytest.mark.parametrize("flag_lost", [False, True], ids=["flag delivered", "flag lost"])
+def test_a_saved_tunnel_runs_through_aws_plugin(real_plugin, aws_env, fake_aws, echo_server, process_watch,
+                                                flag_lost):
+    """Stopped, the session ends on the service even when the plugin's TerminateSession flag is lost: AWS's
+    plugin can number it the same as a message sent at that moment, and the agent then ignores it."""
     target = managed_instance(fake_aws)
     fake_aws.add_route(DB_HOST, 5432, echo_server.address)
     paths = AppPaths.default().ensure()
@@ -51,10 +57,14 @@ def test_a_saved_tunnel_runs_through_aws_plugin(real_plugin, aws_env, fake_aws, 
         agent_session = fake_aws.agent.session(session_id)
         assert agent_session.multiplexed
 
+        await until(lambda: agent_session.plugin.connections_open == 0, timeout=10, what="connections closed")
+        if flag_lost:  # the next message from the plugin (its flag) is not processed
+            fake_aws.agent.faults.ignore_input.add(agent_session.channel.expected)
         await manager.stop("orders")
         assert manager.status("orders").state is TunnelState.STOPPED
-        assert agent_session.plugin.cancelled.done()  # the plugin told the agent (TerminateSession flag)
-        assert fake_aws.active_sessions() == []  # the manager terminated the session on the service
+        # the plugin told the agent (its TerminateSession flag), unless the flag was lost
+        assert agent_session.plugin.cancelled.done() != flag_lost
+        assert fake_aws.active_sessions() == []  # either way the manager terminated the session on the service
         await manager.stop_all()
 
     asyncio.run(scenario())

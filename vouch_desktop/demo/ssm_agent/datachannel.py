@@ -222,7 +222,9 @@ class AgentDataChannel:
             if len(self.incoming) < facts.INCOMING_CAPACITY:
                 await self._acknowledge(message)
                 self.incoming[sequence] = message
-        else:
+        else:  # already seen (a resend, or a second message the client numbered the same): not processed again
+            log.debug("stream data %d (payload type %d) below the expected %d on %s: ignored", sequence,
+                      message.payload_type, self.expected, self.session_id)
             await self._acknowledge(message)
 
     async def _process(self, message: ClientMessage) -> None:

@@ -76,6 +76,11 @@ class MuxPortSession(PortSessionBase):
     async def start(self) -> None:
         self.smux = SmuxServer(keepalive=self.keepalive)
 
+    @property
+    def connections_open(self) -> int:
+        """The connections to the destination being carried now (one per smux stream)."""
+        return len(self._connections)
+
     async def handle(self, message: ClientMessage) -> None:
         if self.smux is None:
             raise HandlerNotReady
@@ -192,6 +197,11 @@ class BasicPortSession(PortSessionBase):
                 self._disconnect()
             elif flag == Flag.TERMINATE_SESSION:
                 self.cancel()
+
+    @property
+    def connections_open(self) -> int:
+        """The connection to the destination: 1 until the client's DisconnectToPort (or its end), then 0."""
+        return 0 if self.writer is None or self.reconnect_to_port else 1
 
     def _disconnect(self) -> None:
         if self.writer is not None:
