@@ -78,6 +78,33 @@ def test_client_reads_status_and_computes_absolute_expiry(fake_vouch):
     assert status(VouchClient(fake_vouch.path)).authenticated is False
 
 
+def test_a_status_read_begun_ahead_runs_while_the_caller_works_and_answers_the_next_status(fake_vouch, tmp_path):
+    """Start-up begins the read, then loads the rest of the app (the loop blocked): vouch runs meanwhile, and the
+    first status() is that read, not a second run; the one after reads again."""
+    runs = tmp_path / "runs"
+    counting = tmp_path / "vouch"  # vouch, counting its runs
+    counting.write_text(f"#!/bin/sh\necho run >> '{runs}'\nexec '{fake_vouch.path}' \"$@\"\n")
+    counting.chmod(0o755)
+    fake_vouch.log_in(600)
+
+    async def scenario():
+        client = VouchClient(str(counting))
+        client.begin_status()
+        await asyncio.sleep(0)  # vouch is started in the read's first step
+        deadline = time.monotonic() + 10
+        while not runs.exists():  # the loop blocked, as by the imports: vouch still starts and runs
+            assert time.monotonic() < deadline, "vouch did not start while the loop was blocked"
+            time.sleep(0.01)
+        first = await client.status()
+        assert runs.read_text().count("run") == 1
+        fake_vouch.log_out()
+        return first, await client.status()
+
+    first, second = asyncio.run(scenario())
+    assert first.authenticated and not second.authenticated
+    assert runs.read_text().count("run") == 2
+
+
 @pytest.mark.parametrize("code, error", [(1, VouchFailed), (2, VouchNotLoggedIn), (3, VouchNoKey),
                                          (4, VouchNetworkError), (5, VouchPermissionError), (6, VouchConfigError),
                                          (7, VouchStepUpRequired), (8, VouchRateLimited)])

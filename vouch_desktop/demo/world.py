@@ -48,6 +48,10 @@ class DemoWorld:
         # neither the app nor the fake vouch ever meets a real agent of the user's
         self.vouch_agent = FakeVouchAgent(self.vouch_state, Path(tempfile.mkdtemp(prefix="vd-agent-")) / "agent.sock")
 
+    def agent_sockets(self) -> list[Path]:
+        """Where the app looks for the vouch agent in the demo: the demo's own."""
+        return [self.vouch_agent.socket_path]
+
     def start(self) -> DemoWorld:
         try:
             return self._start()

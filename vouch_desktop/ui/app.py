@@ -112,14 +112,22 @@ def run_gui(args: argparse.Namespace) -> int:
 
         import qasync
 
-        from vouch_desktop.ui.composition import VouchDesktop
-
-        desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings,
-                               settings_store=settings_store)
+        from vouch_desktop.core.system.processes import ProcessRegistry
+        from vouch_desktop.core.vouch.client import vouch_client
 
         async def main() -> int:
             loop = asyncio.get_running_loop()
             use_threads_as_needed(loop)
+            # the login state is read while the rest of the app loads: from vouch's agent, else `vouch status` (a
+            # process, which may ask vouch's server), started in the read's first step, so one turn of the loop
+            processes = ProcessRegistry()
+            vouch = vouch_client(loaded_settings[0].vouch_path, processes, world.agent_sockets if world else None)
+            vouch.begin_status()
+            await asyncio.sleep(0)
+            from vouch_desktop.ui.composition import VouchDesktop
+
+            desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings,
+                                   settings_store=settings_store, processes=processes, vouch=vouch)
             quit_on_signals(loop, desktop.request_quit)
             return await desktop.run()
 

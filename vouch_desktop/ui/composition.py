@@ -42,8 +42,7 @@ from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.core.system.processes import ProcessRegistry
 from vouch_desktop.core.system.redaction import KnownSecrets
 from vouch_desktop.core.tunnels.manager import TunnelManager
-from vouch_desktop.core.vouch.agent import VouchAgent
-from vouch_desktop.core.vouch.client import VouchClient
+from vouch_desktop.core.vouch.client import VouchClient, vouch_client
 from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.yubikey import KeyDetector, key_detector_for_platform
 from vouch_desktop.ui.controller import Controller, Section
@@ -63,7 +62,8 @@ class VouchDesktop:
 
     def __init__(self, app: QApplication, paths: AppPaths, args: argparse.Namespace, demo: DemoWorld | None = None,
                  tray: TrayIcon | None = None, loaded_settings: LoadedSettings | None = None,
-                 settings_store: SettingsStore | None = None) -> None:
+                 settings_store: SettingsStore | None = None, processes: ProcessRegistry | None = None,
+                 vouch: VouchClient | None = None) -> None:
         self.app = app
         self.args = args
         self._quit = asyncio.Event()
@@ -95,12 +95,12 @@ class VouchDesktop:
         self.problems = problems
         self.settings = SettingsHolder(settings)
         self.tasks = Tasks()
-        self.processes = ProcessRegistry()
+        # start-up may have made the registry and vouch already, to read the session while the app loads
+        self.processes = processes or ProcessRegistry()
         atexit.register(self.processes.kill_all_now)  # the last resort, should the normal way out be skipped
         aws = AwsSessions()
-        # the session comes from the vouch agent's socket when one runs (the demo's own agent in the demo)
-        agent = VouchAgent(lambda: [demo.vouch_agent.socket_path]) if demo is not None else VouchAgent()
-        vouch = VouchClient(settings.vouch_path or None, processes=self.processes, agent=agent)
+        if vouch is None:
+            vouch = vouch_client(settings.vouch_path, self.processes, demo.agent_sockets if demo is not None else None)
 
         def login_platform() -> str:  # the demo can log in as on Windows (the system's security prompt)
             return "win32" if demo is not None and demo.vouch_state.knobs().get("webauthn") else sys.platform

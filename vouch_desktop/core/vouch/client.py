@@ -7,12 +7,15 @@ Exit codes (exit_code.rs): 0 ok, 1 error, 2 not logged in, 3 no security key, 4 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from vouch_desktop.core.system.processes import ProcessRegistry
+from vouch_desktop.core.vouch.agent import VouchAgent
 from vouch_desktop.core.vouch.cli_text import ANSI_ESCAPE
 from vouch_desktop.core.vouch.errors import (
     SETUP_AWS_HINT,
@@ -77,6 +80,14 @@ class SessionSource(Protocol):
     async def get_session(self) -> VouchStatus | None: ...
 
 
+def vouch_client(executable: str, processes: ProcessRegistry,
+                 agent_sockets: Callable[[], list[Path]] | None = None) -> VouchClient:
+    """The vouch the app talks to: the CLI chosen in Settings (else the one on PATH), the session read from its
+    agent first, at ``agent_sockets`` when given (the demo's agent), else where vouch puts it."""
+    agent = VouchAgent(agent_sockets) if agent_sockets is not None else VouchAgent()
+    return VouchClient(executable or None, processes=processes, agent=agent)
+
+
 class VouchClient:
     def __init__(self, executable: str | None = None, timeout: float = 10.0,
                  wall: Callable[[], float] = time.time, *, processes: ProcessRegistry | None = None,
@@ -88,6 +99,7 @@ class VouchClient:
         self._wall = wall
         self.agent = agent
         self._status_args: list[str] | None = None  # which status flag spelling this vouch understands
+        self._begun: asyncio.Future[VouchStatus] | None = None  # a status read started ahead (begin_status)
 
     @property
     def executable(self) -> str:
@@ -111,7 +123,20 @@ class VouchClient:
                                  registry=self.processes)
         return result.returncode, result.stdout, result.stderr
 
+    def begin_status(self) -> asyncio.Future[VouchStatus]:
+        """Start reading the status now, to go on with other work while it runs (vouch is a process, and may ask
+        its server); the next ``status()`` returns this read instead of starting another."""
+        if self._begun is None:
+            self._begun = asyncio.ensure_future(self._read_status())
+        return self._begun
+
     async def status(self) -> VouchStatus:
+        begun, self._begun = self._begun, None
+        if begun is not None:
+            return await begun
+        return await self._read_status()
+
+    async def _read_status(self) -> VouchStatus:
         if self.agent is not None:
             from_agent = await self.agent.get_session()
             if from_agent is not None:
