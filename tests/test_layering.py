@@ -109,6 +109,8 @@ NOT_WHEN_IDLE = {
     "vouch_desktop.ui.windows.profile_windows": "the windows: loaded when the menu first opens",
     "vouch_desktop.ui.windows.tool_windows": "the windows: loaded when the menu first opens",
     "importlib.resources": "the icons are found by their path (core/system/resources.py)",
+    "vouch_desktop.core.system.win_processes": "Windows' job objects: only on Windows",
+    "ctypes": "Windows' job objects: only on Windows",
 }
 IDLE_PROBE = """
 import importlib.machinery, json, linecache, sys, threading

@@ -92,7 +92,10 @@ def test_app_start_tunnel_quit_cycles_leave_no_orphan_process(app_env, process_w
                 temporary_files_left=len(list(temp.iterdir())))
 
 
-START_UP_POINTS = ("starting the demo world", "icon shown", "ready")
+# the line seen, then a moment: from the icon to ready, asyncio loads, the event loop is made and starts, the
+# rest of the app loads inside it (a signal must reach the loop's handler whenever it comes)
+START_UP_POINTS = (("starting the demo world", 0), ("icon shown", 0), ("icon shown", 0.01), ("icon shown", 0.02),
+                   ("icon shown", 0.04), ("icon shown", 0.08), ("ready", 0))
 
 
 def test_sigterm_during_start_up_leaves_nothing_behind(app_env, process_watch, reliability, tmp_path):
@@ -100,11 +103,12 @@ def test_sigterm_during_start_up_leaves_nothing_behind(app_env, process_watch, r
     temporary home (status 143 while starting up, 0 once its event loop runs)."""
     env, temp = app_env
     codes = []
-    for n, point in enumerate(START_UP_POINTS):
+    for n, (point, moment) in enumerate(START_UP_POINTS):
         log = tmp_path / f"start-{n}.log"
         app = start_app(env, log)
         try:
             wait_for_line(log, point, app)
+            time.sleep(moment)
             app.send_signal(signal.SIGTERM)
             codes.append(app.wait(timeout=30))
         finally:

@@ -87,6 +87,22 @@ def children_argv() -> list[str]:
     return argvs
 
 
+def test_a_session_ending_soon_at_start_up_is_announced_on_the_desktop(qapp, qloop, demo, notifications):
+    """The first state read raises the notice while the notification server is still being reached: it
+    waits for it, and comes as a desktop notification with its action, not as the tray's balloon."""
+    demo.vouch_state.log_in(10 * 60)
+    desktop = VouchDesktop(qapp, AppPaths.default().ensure(), argparse.Namespace(quit_after=None), demo)
+
+    async def scenario():
+        await desktop.service.vouch.begin_status()  # read ahead, as start-up does: known as soon as the app runs
+        async with running(desktop):
+            await until(lambda: notifications.calls, timeout=10, what="a desktop notification")  # not a balloon
+
+    qloop.run_until_complete(scenario())
+    assert notifications.calls[0].summary.startswith("Vouch session ends soon")
+    assert "Log in again" in notifications.calls[0].actions
+
+
 def test_expiry_notice_login_again_tunnel_and_clean_quit(qapp, qloop, demo, notifications, reliability):
     demo.vouch_state.configure(pin=PIN, record_credentials=True)
     paths = AppPaths.default().ensure()

@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -77,9 +77,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from vouch_desktop.demo.leftovers import remove_leftovers
 
     removed = remove_leftovers()  # the temporary homes of demos that were killed (only those: see there)
-    for name in QUIT_SIGNALS:  # until the event loop runs: unwind, so that the demo world is removed
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _exit_during_start_up)
+    on_quit_signals(_exit_during_start_up)  # until the event loop is made: unwind, so that the demo world is removed
     with contextlib.ExitStack() as stack:
         world = None
         if args.demo:
@@ -115,9 +113,13 @@ def run_gui(args: argparse.Namespace) -> int:
         from vouch_desktop.core.system.processes import ProcessRegistry
         from vouch_desktop.core.vouch.client import vouch_client
 
-        async def main() -> int:
+        async def main(noted: list[int]) -> int:
             loop = asyncio.get_running_loop()
             use_threads_as_needed(loop)
+            quit_soon = asyncio.Event()
+            quit_on_signals(loop, quit_soon.set)
+            if noted:
+                quit_soon.set()
             # the login state is read while the rest of the app loads: from vouch's agent, else `vouch status` (a
             # process, which may ask vouch's server), started in the read's first step, so one turn of the loop
             processes = ProcessRegistry()
@@ -129,13 +131,26 @@ def run_gui(args: argparse.Namespace) -> int:
             desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings,
                                    settings_store=settings_store, processes=processes, vouch=vouch)
             quit_on_signals(loop, desktop.request_quit)
+            if quit_soon.is_set():  # asked while the app was being built: it starts, then quits the normal way
+                desktop.request_quit()
             return await desktop.run()
 
-        code = qasync.run(main())
+        # from the event loop's making on, a quit signal is noted, then followed the normal way: raised while the
+        # loop is made, or inside it (in a callback Qt calls), SystemExit would be lost, and the clean-up with it
+        noted: list[int] = []
+        on_quit_signals(lambda signum, frame: noted.append(signum))
+        runner = stack.enter_context(asyncio.Runner(loop_factory=qasync.QEventLoop))
+        code = runner.run(main(noted))
     # the process ends now: keep the interpreter's last collections from walking the whole heap
     # (with the demo's moto loaded they took seconds between "quitting" and the exit)
     gc.freeze()
     return code
+
+
+def on_quit_signals(handler: Callable[[int, Any], None]) -> None:
+    for name in QUIT_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
 
 
 def use_threads_as_needed(loop: asyncio.AbstractEventLoop) -> None:

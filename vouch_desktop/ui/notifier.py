@@ -3,6 +3,7 @@ the tray balloon (clicked = the action) elsewhere. Never steals focus: neither p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -23,18 +24,26 @@ class Notifier:
         self._dbus_ready = False
         self._actions: dict[int, Action] = {}
         self._balloon_action: Action | None = None
+        self._started: asyncio.Future[None] | None = None  # done once start() knows which way notifications go
         tray.messageClicked.connect(self._balloon_clicked)
         if dbus is not None:
             dbus.action_invoked.connect(self._dbus_action)
 
     async def start(self) -> None:
-        if self._dbus is not None:
-            self._dbus_ready = await self._dbus.start()
+        """Reach the notification server; a notification asked for meanwhile waits for the answer."""
+        self._started = asyncio.get_running_loop().create_future()
+        try:
+            if self._dbus is not None:
+                self._dbus_ready = await self._dbus.start()
+        finally:
+            self._started.set_result(None)
         log.info("notifications via %s", "D-Bus" if self._dbus_ready else "tray balloon")
 
     async def show(self, summary: str, body: str, action_label: str = "", action: Action | None = None,
                    critical: bool = False, brief: bool = False) -> None:
         """``brief``: feedback that needs no attention ("Copied"): low urgency, gone after BRIEF_MS."""
+        if self._started is not None:
+            await asyncio.shield(self._started)  # (shielded: one caller cancelled does not cancel it for all)
         if self._dbus_ready and self._dbus is not None:
             actions = (("default", action_label), ("run", action_label)) if action else ()
             urgency = 2 if critical else 0 if brief else 1

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.errors import ExternalToolError
-from vouch_desktop.core.system.win_processes import JobObject, Jobs, default_jobs
 
 if TYPE_CHECKING:
     import psutil
+
+    from vouch_desktop.core.system.win_processes import JobObject, Jobs
 
 log = logging.getLogger(__name__)
 WINDOWS = sys.platform == "win32"
@@ -287,7 +288,11 @@ class ProcessRegistry:
 
     def jobs(self) -> Jobs | None:
         if not self._jobs_looked_up:
-            self._jobs, self._jobs_looked_up = default_jobs(), True
+            if sys.platform == "win32":  # (ctypes and the Windows code stay out of other platforms' processes)
+                from vouch_desktop.core.system.win_processes import default_jobs
+
+                self._jobs = default_jobs()
+            self._jobs_looked_up = True
         return self._jobs
 
     async def spawn(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
