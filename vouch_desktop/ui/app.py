@@ -113,13 +113,10 @@ def run_gui(args: argparse.Namespace) -> int:
         from vouch_desktop.core.system.processes import ProcessRegistry
         from vouch_desktop.core.vouch.client import vouch_client
 
-        async def main(noted: list[int]) -> int:
+        async def main(quit_signals: list[int]) -> int:
             loop = asyncio.get_running_loop()
             use_threads_as_needed(loop)
-            quit_soon = asyncio.Event()
-            quit_on_signals(loop, quit_soon.set)
-            if noted:
-                quit_soon.set()
+            quit_on_signals(loop, lambda: quit_signals.append(0))  # noted, until the app is built
             # the login state is read while the rest of the app loads: from vouch's agent, else `vouch status` (a
             # process, which may ask vouch's server), started in the read's first step, so one turn of the loop
             processes = ProcessRegistry()
@@ -131,16 +128,16 @@ def run_gui(args: argparse.Namespace) -> int:
             desktop = VouchDesktop(app, paths, args, world, tray=tray, loaded_settings=loaded_settings,
                                    settings_store=settings_store, processes=processes, vouch=vouch)
             quit_on_signals(loop, desktop.request_quit)
-            if quit_soon.is_set():  # asked while the app was being built: it starts, then quits the normal way
+            if quit_signals:  # asked while the app was being built: it starts, then quits the normal way
                 desktop.request_quit()
             return await desktop.run()
 
         # from the event loop's making on, a quit signal is noted, then followed the normal way: raised while the
         # loop is made, or inside it (in a callback Qt calls), SystemExit would be lost, and the clean-up with it
-        noted: list[int] = []
-        on_quit_signals(lambda signum, frame: noted.append(signum))
+        quit_signals: list[int] = []
+        on_quit_signals(lambda signum, frame: quit_signals.append(signum))
         runner = stack.enter_context(asyncio.Runner(loop_factory=qasync.QEventLoop))
-        code = runner.run(main(noted))
+        code = runner.run(main(quit_signals))
     # the process ends now: keep the interpreter's last collections from walking the whole heap
     # (with the demo's moto loaded they took seconds between "quitting" and the exit)
     gc.freeze()

@@ -128,6 +128,8 @@ class VouchClient:
         its server); the next ``status()`` returns this read instead of starting another."""
         if self._begun is None:
             self._begun = asyncio.ensure_future(self._read_status())
+            # its failure is status()'s to raise; not logged as never retrieved should the app end before
+            self._begun.add_done_callback(lambda read: read.cancelled() or read.exception())
         return self._begun
 
     async def status(self) -> VouchStatus:
