@@ -228,16 +228,14 @@ def main() -> int:
         child(options.child[0], int(options.child[1]))
         return 0
     sys.path.insert(0, str(ROOT))
-    from benchmarks.goals import Goal, machine_load, print_goals
+    from benchmarks.goals import Goal, bytecode_as_installed, machine_load, print_goals
 
     home = Path(tempfile.mkdtemp(prefix="vouch-bench-"))
     (home / "config").write_text("[profile bench]\nregion = eu-west-1\n")
     (home / "credentials").write_text("[bench]\naws_access_key_id = x\naws_secret_access_key = x\n")
     env = dict(os.environ, AWS_CONFIG_FILE=str(home / "config"), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
                PYTHONPATH=str(ROOT), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    # as installed: bytecode compiled once and reused (see benchmarks/startup.py), also by the discovery worker
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
+    bytecode_as_installed(env, str(home / "pycache"))  # also the discovery worker's
     sources = {"app": ROOT} | ({"before": options.compare.resolve()} if options.compare else {})
     started = time.perf_counter()
     big, small = World(options.instances, env), World(options.small, env)

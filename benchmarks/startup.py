@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.goals import Goal, machine_load, print_goals  # noqa: E402
+from benchmarks.goals import Goal, bytecode_as_installed, machine_load, print_goals  # noqa: E402
 
 BARE = """
 import sys
@@ -176,11 +176,7 @@ def main() -> None:
                VOUCH_DEMO_STATE_DIR=f"{home}/vouch", AWS_CONFIG_FILE=f"{home}/.aws/config")
     a_users_home(env)
     a_native_speed_vouch(home, env)
-    # as installed: the modules' bytecode compiled once and reused (pip compiles it at install). Where
-    # PYTHONDONTWRITEBYTECODE is set (CI, this sandbox), every start would compile every module again from
-    # source, ~180 ms of this app's start; the cache goes to a folder of its own, not into the source tree
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
+    bytecode_as_installed(env, f"{home}/pycache")
     subjects: list[tuple[str, list[str], dict, bool]] = [("bare", [sys.executable, "-c", BARE], env, False),
                                                          ("app", [sys.executable, "-m", "vouch_desktop"], env, True)]
     if options.compare:

@@ -77,7 +77,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from vouch_desktop.demo.leftovers import remove_leftovers
 
     removed = remove_leftovers()  # the temporary homes of demos that were killed (only those: see there)
-    on_quit_signals(_exit_during_start_up)  # until the event loop is made: unwind, so that the demo world is removed
+    # until the event loop is made a quit signal unwinds, so that the demo world is removed
+    set_quit_signal_handler(_exit_during_start_up)
     with contextlib.ExitStack() as stack:
         world = None
         if args.demo:
@@ -135,7 +136,7 @@ def run_gui(args: argparse.Namespace) -> int:
         # from the event loop's making on, a quit signal is noted, then followed the normal way: raised while the
         # loop is made, or inside it (in a callback Qt calls), SystemExit would be lost, and the clean-up with it
         quit_signals: list[int] = []
-        on_quit_signals(lambda signum, frame: quit_signals.append(signum))
+        set_quit_signal_handler(lambda signum, frame: quit_signals.append(signum))
         runner = stack.enter_context(asyncio.Runner(loop_factory=qasync.QEventLoop))
         code = runner.run(main(quit_signals))
     # the process ends now: keep the interpreter's last collections from walking the whole heap
@@ -144,7 +145,8 @@ def run_gui(args: argparse.Namespace) -> int:
     return code
 
 
-def on_quit_signals(handler: Callable[[int, Any], None]) -> None:
+def set_quit_signal_handler(handler: Callable[[int, Any], None]) -> None:
+    """Python's own handler for the quit signals (before the event loop takes them: ``quit_on_signals``)."""
     for name in QUIT_SIGNALS:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), handler)

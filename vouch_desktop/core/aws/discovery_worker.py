@@ -28,7 +28,7 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import IO, Any
 
 from vouch_desktop.core.aws.discovery import SILENCE_LIMIT, DiscoveredInstance, RegionFailure
@@ -284,8 +284,7 @@ async def _serve(discovery: Any, aws: Any, stdin: IO[bytes], out: IO[bytes]) -> 
 
         def on_region(region: str, found: list[DiscoveredInstance], failure: RegionFailure | None) -> None:
             send({"id": ident, "region": region, "instances": [record(i) for i in found],
-                  "failure": None if failure is None else {"region": failure.region, "message": failure.message,
-                                                           "advice": failure.advice}})
+                  "failure": None if failure is None else asdict(failure)})  # read back as RegionFailure(**…)
 
         async def alive() -> None:
             while True:

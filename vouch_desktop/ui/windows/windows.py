@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from vouch_desktop.ui.windows.tunnel_windows import TunnelWindows
 
 
+# the window each group may have open (its attribute), closed by close_all
+WINDOWS_OF_GROUPS = (("instances", "browser"), ("profiles", "window"), ("tools", "diagnostics_window"),
+                     ("session", "login_dialog"), ("tunnels", "details_window"), ("palette", "palette"))
+
+
 class Windows:
     def __init__(self, service: AppService, tasks: Tasks, ui_state: UiState | None = None, *,
                  login_platform: Callable[[], str] = lambda: sys.platform,
@@ -82,12 +87,6 @@ class Windows:
         if "databases" in opened:
             opened["databases"].close_all()
         self.keeper.close_all()
-        windows = [opened["instances"].browser if "instances" in opened else None,
-                   opened["profiles"].window if "profiles" in opened else None,
-                   opened["tools"].diagnostics_window if "tools" in opened else None,
-                   opened["session"].login_dialog if "session" in opened else None,
-                   opened["tunnels"].details_window if "tunnels" in opened else None,
-                   opened["palette"].palette if "palette" in opened else None]
-        for window in windows:
-            if window is not None:
-                window.close()
+        for group, window in WINDOWS_OF_GROUPS:
+            if group in opened and (opened_window := getattr(opened[group], window)) is not None:
+                opened_window.close()
