@@ -1,6 +1,6 @@
 """Tunnels side by side, in one run: direct, the demo relay, AWS's plugin and the built-in backend.
 
-    .venv/bin/python benchmarks/tunnel_throughput.py [--seconds 5] [--round-trips 500] [--pgbench-seconds 10]
+    .venv/bin/python benchmarks/tunnel_throughput.py [--seconds 5] [--pgbench-seconds 10] [--only builtin]
 
 Three kinds of process, as in real use: the fake world (fake AWS, the fake SSM agent, an echo server
 standing in for the database) in one, the app under test (a TunnelManager holding one tunnel: the
@@ -203,6 +203,7 @@ def cpu_seconds(pid: int) -> float:
 class Figures:
     mbps: float = 0.0
     cpu_ms_per_mb: float = 0.0
+    agent_cpu_ms_per_mb: float = 0.0  # the fake world's process (the agent's loop is nearly all of it)
     parallel_mbps: float = 0.0
     round_trip_ms: float = 0.0
     connect_ms: float = 0.0
@@ -277,10 +278,12 @@ async def measure_path(path: str, plugin: str, world: World, env: dict[str, str]
         up = await tunnel.up()
         port = up["port"]
         figures = Figures(start_ms=statistics.median(up["start_ms"]))
-        cpu_before, started = cpu_seconds(app.pid), time.perf_counter()
+        cpu_before, agent_before, started = cpu_seconds(app.pid), cpu_seconds(world.process.pid), time.perf_counter()
         figures.mbps = await throughput(port, options.seconds)
         echoed_mb = figures.mbps * (time.perf_counter() - started)
         figures.cpu_ms_per_mb = (cpu_seconds(app.pid) - cpu_before) * 1000 / echoed_mb
+        if path != "demo relay":  # the relay does not use the agent
+            figures.agent_cpu_ms_per_mb = (cpu_seconds(world.process.pid) - agent_before) * 1000 / echoed_mb
         figures.parallel_mbps = await throughput(port, options.seconds, 8)
         figures.round_trip_ms = await round_trip(port, options.round_trips)
         figures.connect_ms = await connect_round_trip(port, options.connects)
@@ -308,7 +311,7 @@ def pgbench_tps(cluster: object, port: int, database: str, args: list[str], seco
 
 
 async def measure_postgres(world: World, env: dict[str, str], plugins: dict[str, str],
-                           seconds: int) -> dict[str, dict[str, float]] | None:
+                           seconds: int, paths: tuple[str, ...] = PATHS) -> dict[str, dict[str, float]] | None:
     """{run: {path: tps}}, or None without PostgreSQL."""
     from tests.fixtures.postgres import PostgresCluster, postgres_bin
 
@@ -324,7 +327,7 @@ async def measure_postgres(world: World, env: dict[str, str], plugins: dict[str,
             figures[run]["direct"] = await asyncio.to_thread(
                 pgbench_tps, cluster, cluster.port, database, args, seconds)
         for path in PATHS[1:]:
-            if not plugins[path] and path != "built-in":
+            if path not in paths or (not plugins[path] and path != "built-in"):
                 continue
             tunnel = TunnelApp(path, plugins[path], world, env, 1, host=PG_HOST)
             try:
@@ -400,6 +403,8 @@ async def main(options: argparse.Namespace) -> None:
                                     round_trip_ms=await round_trip(echo, options.round_trips),
                                     connect_ms=await connect_round_trip(echo, options.connects))
         for path in PATHS[1:]:
+            if path not in options.paths:
+                continue
             if path == "AWS plugin" and not aws_plugin:
                 print("AWS's session-manager-plugin not found: its column is empty")
                 continue
@@ -407,7 +412,7 @@ async def main(options: argparse.Namespace) -> None:
                 results[path] = await measure_path(path, plugins[path], world, env, options)
             except (OSError, asyncio.IncompleteReadError) as exc:
                 raise SystemExit(f"{path}: the connection failed: {exc!r}") from exc
-        postgres = await measure_postgres(world, env, plugins, options.pgbench_seconds) \
+        postgres = await measure_postgres(world, env, plugins, options.pgbench_seconds, options.paths) \
             if options.pgbench_seconds else None
     finally:
         world.stop()
@@ -422,6 +427,8 @@ async def main(options: argparse.Namespace) -> None:
     print(row("throughput, 1 connection echoed (MB/s)", column(lambda f: f.mbps, ".1f")))
     print(row("CPU of the tunnel's processes per MB echoed (ms)",
               column(lambda f: f.cpu_ms_per_mb, ".0f", skip=("direct",))))
+    print(row("CPU of the fake agent's process per MB echoed (ms)",
+              column(lambda f: f.agent_cpu_ms_per_mb, ".0f", skip=("direct", "demo relay"))))
     print(row("throughput, 8 connections echoed (MB/s, all together)", column(lambda f: f.parallel_mbps, ".1f")))
     print(row(f"1-byte round trip, open connection (ms, median of {options.round_trips})",
               column(lambda f: f.round_trip_ms, ".3f")))
@@ -454,6 +461,8 @@ if __name__ == "__main__":
     parser.add_argument("--connects", type=int, default=200)
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: no PostgreSQL figures")
+    parser.add_argument("--only", action="append", choices=["relay", "plugin", "builtin"],
+                        help="measure only these paths beside direct (repeatable; default: all)")
     parser.add_argument("--host", default=DB_HOST, help=argparse.SUPPRESS)
     parser.add_argument("--world", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
@@ -461,6 +470,8 @@ if __name__ == "__main__":
     parser.add_argument("--plugin", default="", help=argparse.SUPPRESS)
     parser.add_argument("--bastion", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    only = {"relay": "demo relay", "plugin": "AWS plugin", "builtin": "built-in"}
+    options.paths = tuple(only[o] for o in options.only) if options.only else PATHS
     if options.echo:
         serve_echo()
     elif options.world:

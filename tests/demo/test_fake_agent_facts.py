@@ -80,3 +80,22 @@ def test_multiplexing_is_decided_from_both_versions(agent, client, kind, expecte
 ])
 def test_the_agents_smux_keepalive_follows_the_clients_version(agent, client, expected):
     assert facts.agent_smux_keepalive(agent, client) is expected
+
+
+def test_the_agent_acknowledges_a_stream_message_as_the_agent_does(fake_aws, instance):
+    """sequence 0, flags 3, naming the message's type, id and number (the fake encodes these without JSON)."""
+    started = fake_aws.client("ssm", TEST_REGION).start_session(
+        Target=instance, DocumentName="AWS-StartPortForwardingSessionToRemoteHost",
+        Parameters={"host": [DB_HOST], "portNumber": ["5432"], "localPortNumber": ["15432"]})
+    with connect(started["StreamUrl"], open_timeout=10) as ws:
+        ws.send(open_data_channel_input(started["TokenValue"], "facts-test", "1.2.0.0"))
+        ClientMessage.decode(ws.recv(timeout=10))  # the handshake request
+        response = ClientMessage("input_stream_data", 0, b'{"ClientVersion":"1.2.0.0","ProcessedClientActions":[]}',
+                                 PayloadType.HANDSHAKE_RESPONSE)
+        ws.send(response.encode())
+        while (ack := ClientMessage.decode(ws.recv(timeout=10))).message_type != "acknowledge":
+            pass
+    assert (ack.sequence_number, ack.flags, ack.payload_type) == (0, facts.AGENT_MESSAGE_FLAGS, 0)
+    assert ack.json() == {"AcknowledgedMessageType": "input_stream_data",
+                          "AcknowledgedMessageId": str(response.message_id),
+                          "AcknowledgedMessageSequenceNumber": 0, "IsSequentialMessage": True}

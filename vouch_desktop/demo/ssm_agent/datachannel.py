@@ -39,6 +39,8 @@ from vouch_desktop.core.tunnels.datachannel.messages import (
     ProtocolError,
     acknowledged_sequence,
     compact_json,
+    encode,
+    encode_acknowledgement,
 )
 from vouch_desktop.demo.ssm_agent import facts
 
@@ -119,7 +121,7 @@ class AgentDataChannel:
         sequence = self.next_sequence
         self.next_sequence += 1
         flags = facts.SYN_FLAG if sequence == 0 else 0
-        raw = ClientMessage(OUTPUT_STREAM, sequence, data, int(payload_type), flags=flags).encode()
+        raw = encode(OUTPUT_STREAM, sequence, data, int(payload_type), flags)
         if len(self.outgoing) < facts.OUTGOING_CAPACITY:
             self.outgoing[sequence] = _Outgoing(raw, sequence, time.monotonic())
         if self.active:
@@ -240,10 +242,11 @@ class AgentDataChannel:
             await self.handler(message)
 
     async def _acknowledge(self, message: ClientMessage) -> None:
+        """Sent as soon as a message is read (one per 1 KB): AcknowledgedMessageType, AcknowledgedMessageId,
+        AcknowledgedMessageSequenceNumber and IsSequentialMessage true, sequence 0, flags AGENT_MESSAGE_FLAGS —
+        what ``send_control(ACKNOWLEDGE, …)`` would send, encoded by the shared codec without a dict and JSON."""
         self.acknowledged_input += 1
-        await self.send_control(ACKNOWLEDGE, {
-            "AcknowledgedMessageType": message.message_type, "AcknowledgedMessageId": str(message.message_id),
-            "AcknowledgedMessageSequenceNumber": message.sequence_number, "IsSequentialMessage": True})
+        await self._send(encode_acknowledgement(message))
 
     def _acknowledged(self, sequence: int) -> None:
         entry = self.outgoing.pop(sequence, None)

@@ -11,7 +11,7 @@ real transport, which receives everything the same turn.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
@@ -34,6 +34,9 @@ class CoalescingTransport:
             self._pending.clear()
             if not self._transport.is_closing():
                 self._transport.write(data)
+
+    def is_closing(self) -> bool:  # asked before every frame's drain: not through __getattr__
+        return self._transport.is_closing()
 
     def get_write_buffer_size(self) -> int:
         return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
@@ -58,7 +61,7 @@ class CoalescingClientConnection(ClientConnection):
     """For ``websockets.asyncio.client.connect(create_connection=…)``."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport subclasses
         super().connection_made(CoalescingTransport(transport))  # type: ignore[arg-type]
 
 
@@ -66,5 +69,5 @@ class CoalescingServerConnection(ServerConnection):
     """For ``websockets.asyncio.server.serve(create_connection=…)`` (the fake agent)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport subclasses
         super().connection_made(CoalescingTransport(transport))  # type: ignore[arg-type]
