@@ -109,6 +109,8 @@ NOT_WHEN_IDLE = {
     "vouch_desktop.core.databases.clients": "the Databases menu",
     "vouch_desktop.core.aws.databases": "the first list of databases (the tunnel dialog)",
     "jeepney": "D-Bus: the first desktop notification reaches the notification server",
+    "vouch_desktop.core.system.ipc_protocol": "the control protocol's messages: the first command",
+    "vouch_desktop.core.app.control": "the control channel's handlers: the first command",
     "vouch_desktop.core.connect.terminals": "the first terminal",
     "vouch_desktop.core.storage.profile_io": "profile import and export",
     "vouch_desktop.ui.windows.instance_windows": "the windows: loaded when the menu first opens",

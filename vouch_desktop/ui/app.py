@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.ipc_client import is_running, send_request
-from vouch_desktop.core.system.ipc_protocol import ShowMenu
 from vouch_desktop.core.system.logging_setup import configure_logging
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.ui.tray import TrayIcon
@@ -65,6 +64,8 @@ def hand_over_to_running_app(endpoint: Endpoint) -> bool:
     """A second launch: show the running app's menu and leave."""
     if not is_running(endpoint):
         return False
+    from vouch_desktop.core.system.ipc_protocol import ShowMenu
+
     send_request(endpoint, ShowMenu())
     print("vouch-desktop: Vouch Desktop is already running; its menu is open.", flush=True)
     return True

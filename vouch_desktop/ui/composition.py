@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 from vouch_desktop import __version__
-from vouch_desktop.core.app.control import ControlHandlers
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.settings_holder import SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
@@ -48,6 +47,7 @@ from vouch_desktop.ui.tray import TrayIcon
 from vouch_desktop.ui.windows.windows import Windows
 
 if TYPE_CHECKING:
+    from vouch_desktop.core.system.ipc_handlers import Handlers
     from vouch_desktop.demo.world import DemoWorld
 
 log = logging.getLogger(__name__)
@@ -123,8 +123,13 @@ class VouchDesktop:
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
             self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
-        self.ipc = IpcServer(paths.control_endpoint(demo=demo is not None),
-                             ControlHandlers(self.service, self.controller).handlers())
+        self.ipc = IpcServer(paths.control_endpoint(demo=demo is not None), self._control_handlers)
+
+    def _control_handlers(self) -> Handlers:
+        """Made at the first command: the control protocol is not loaded by a starting app."""
+        from vouch_desktop.core.app.control import ControlHandlers
+
+        return ControlHandlers(self.service, self.controller).handlers()
 
     def request_quit(self) -> None:
         self._quit.set()
