@@ -9,7 +9,6 @@ from pathlib import Path
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.settings_holder import SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
-from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, InstanceDiscovery
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.connect.connector import Connection, Connector
@@ -120,10 +119,12 @@ def make_service(root: Path, vouch_path: str, *, autostart: FakeAutostart | None
     discovery = FakeDiscovery(aws)
     connector = RecordingConnector(vouch, aws, discovery, history, processes)
     connector.opened = []
-    return AppService(
+    service = AppService(
         paths=paths, settings_store=store, settings=SettingsHolder(settings), profiles=profiles, history=history,
         processes=processes, aws=aws, vouch=vouch, monitor=SessionMonitor(vouch), key_detector=FakeKey(),
-        discovery=discovery, databases=DatabaseDiscovery(aws),
+        discovery=discovery,
         tunnels=TunnelManager(aws, processes, plugin_path=lambda: None, resolve_tag_filter=discovery.resolve),
-        ssh_config=SshConfigEditor(root / "ssh_config"), autostart=autostart or FakeAutostart(),
-        connector=connector, tasks=Tasks(), set_log_level=(levels if levels is not None else []).append)
+        autostart=autostart or FakeAutostart(), tasks=Tasks(),
+        set_log_level=(levels if levels is not None else []).append)
+    service.connector, service.ssh_config = connector, SshConfigEditor(root / "ssh_config")  # its own, not ~/.ssh
+    return service

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -150,3 +152,19 @@ def test_the_holder_hands_out_the_settings_of_the_moment(service):
     service.settings.changed.connect(lambda change: seen.append(service.tunnels.backend()))
     service.settings.replace(Settings(tunnel_backend=TunnelBackend.PLUGIN))
     assert seen == [TunnelBackend.PLUGIN]
+
+
+def test_sign_in_files_a_killed_run_left_behind_go_once_the_next_run_has_started(tmp_path, fake_vouch):
+    killed = make_service(tmp_path, fake_vouch.path)  # wrote a password file for a client, then was killed
+    left = killed.databases_sign_in.files.write("*:*:*:app:hunter2\n", ".pgpass")
+    an_hour_ago = time.time() - 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    service = make_service(tmp_path, fake_vouch.path)
+
+    async def run() -> None:
+        await service.start()
+        await service.tidy_up()  # the composition root's next step once the app is ready
+        assert not left.exists()
+        await service.stop()
+
+    asyncio.run(run())

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from tests.fixtures.sockets import say_all
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import UnknownProfile
-from vouch_desktop.core.system.ipc import AlreadyRunning, Handlers, IpcServer
+from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
 from vouch_desktop.core.system.ipc_client import NotRunning, is_running, send_request
+from vouch_desktop.core.system.ipc_handlers import Handlers
 from vouch_desktop.core.system.ipc_protocol import (
     MAX_DEPTH,
     REQUESTS,
@@ -126,9 +127,16 @@ def test_every_request_and_reply_survives_the_wire():
 
 
 def test_requests_errors_and_robustness(endpoint):
+    made = []
+
+    def handlers_made_once() -> Handlers:
+        made.append(1)
+        return make_handlers()
+
     async def scenario():
-        server = IpcServer(endpoint, make_handlers())
+        server = IpcServer(endpoint, handlers_made_once)  # as the app gives them: made at the first connection
         await server.start()
+        assert made == []  # listening needs no handlers (nor the protocol they bring)
 
         def call(request, **kwargs):
             return asyncio.to_thread(send_request, endpoint, request, **kwargs)
@@ -159,6 +167,7 @@ def test_requests_errors_and_robustness(endpoint):
         assert await call(TunnelUp("db")) == Tunnels([TunnelRow("db", "up", 15432)])  # the second start took nothing
         await server.close()
         assert not mark_file(endpoint).exists()
+        assert made == [1]
 
     asyncio.run(scenario())
 
@@ -185,10 +194,10 @@ MALFORMED = {
 
 @pytest.mark.parametrize("line", MALFORMED.values(), ids=MALFORMED.keys())
 def test_a_malformed_request_gets_an_error_reply_and_one_log_line_without_traceback(line, caplog):
-    caplog.set_level(logging.INFO, logger="vouch_desktop.core.system.ipc")
+    caplog.set_level(logging.INFO, logger="vouch_desktop.core.system.ipc_handlers")
     reply = asyncio.run(make_handlers().answer(line))
     assert isinstance(reply, Failure) and reply.kind is ErrorKind.BAD_REQUEST and reply.error.startswith("bad request")
-    records = [r for r in caplog.records if r.name == "vouch_desktop.core.system.ipc"]
+    records = [r for r in caplog.records if r.name == "vouch_desktop.core.system.ipc_handlers"]
     assert len(records) == 1 and records[0].levelno == logging.WARNING and records[0].exc_info is None
     assert len(records[0].getMessage()) < 200  # the peer's input is not echoed at length
 
@@ -272,7 +281,8 @@ def test_a_connect_reply_says_what_happened():
 RUNNING_APP = """
 import asyncio, sys
 from pathlib import Path
-from vouch_desktop.core.system.ipc import Handlers, IpcServer
+from vouch_desktop.core.system.ipc import IpcServer
+from vouch_desktop.core.system.ipc_handlers import Handlers
 from vouch_desktop.core.system.ipc_protocol import GetStatus, Status
 from vouch_desktop.core.system.ipc_transport import LoopbackPort, UnixSocket
 

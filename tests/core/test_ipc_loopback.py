@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from tests.fixtures.sockets import say_all
 from vouch_desktop.core.system import win_acl
-from vouch_desktop.core.system.ipc import AlreadyRunning, Handlers, IpcServer
+from vouch_desktop.core.system.ipc import AlreadyRunning, IpcServer
 from vouch_desktop.core.system.ipc_client import NotRunning, is_running, send_request
+from vouch_desktop.core.system.ipc_handlers import Handlers
 from vouch_desktop.core.system.ipc_protocol import GetStatus, Ping, Refused, Status
 from vouch_desktop.core.system.ipc_transport import (
     TOKEN_BYTES,

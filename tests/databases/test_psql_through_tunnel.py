@@ -68,9 +68,9 @@ def world(postgres, aws_env, fake_aws, fake_vouch, secret_service, tmp_path):
     fake_aws.add_route(RDS_HOST, 5432, ("127.0.0.1", postgres.port))
     service = make_service(tmp_path / "app", fake_vouch.path)
     service.settings.current.aws_profile = aws_env
-    service.sign_in = DatabaseSignIn(PasswordVault(service.paths.data_dir / "database-passwords.json",
-                                                   backend=secret_service.backend),
-                                     SecretFiles(service.paths.runtime_dir / "db-sign-in"), service.aws)
+    service.databases_sign_in = DatabaseSignIn(PasswordVault(service.paths.data_dir / "database-passwords.json",
+                                                             backend=secret_service.backend),
+                                               SecretFiles(service.paths.runtime_dir / "db-sign-in"), service.aws)
     profile = TunnelProfile("orders", bastion(fake_aws), 5432, "eu-west-1", remote_host=RDS_HOST,
                             engine="postgresql", db_user=role, db_name="postgres", sign_in="keyring")
     service.profiles.add(profile)
@@ -158,9 +158,9 @@ def test_without_a_usable_keyring_the_password_is_asked_and_never_kept(world, po
     from keyring.backends import fail
 
     service, profile, password, terminal = world
-    service.sign_in = DatabaseSignIn(PasswordVault(service.paths.data_dir / "database-passwords.json",
-                                                   backend=fail.Keyring()),
-                                     SecretFiles(service.paths.runtime_dir / "db-sign-in"), service.aws)
+    service.databases_sign_in = DatabaseSignIn(PasswordVault(service.paths.data_dir / "database-passwords.json",
+                                                             backend=fail.Keyring()),
+                                               SecretFiles(service.paths.runtime_dir / "db-sign-in"), service.aws)
     asked = []
 
     async def ask(request):

@@ -58,8 +58,8 @@ def test_the_password_dialog_offers_the_keyring_or_says_why_not(qtbot):
 
 def test_settings_passwords_says_there_is_no_keyring(qapp, qloop, tmp_path, fake_vouch):
     service = make_service(tmp_path, fake_vouch.path)
-    service.sign_in = DatabaseSignIn(PasswordVault(tmp_path / "index.json", backend=fail.Keyring()),
-                                     SecretFiles(tmp_path / "run"), service.aws)
+    service.databases_sign_in = DatabaseSignIn(PasswordVault(tmp_path / "index.json", backend=fail.Keyring()),
+                                               SecretFiles(tmp_path / "run"), service.aws)
     window = PasswordsWindow(service, service.tasks, Boxes(Keeper()))
 
     async def scenario():
@@ -105,8 +105,8 @@ def test_the_window_lists_a_stored_password_with_the_tunnels_that_use_it(qapp, q
             stored.pop(key, None)
 
     MemoryKeyring.__module__ = "keyring.backends.SecretService"
-    service.sign_in = DatabaseSignIn(PasswordVault(tmp_path / "index.json", backend=MemoryKeyring()),
-                                     SecretFiles(tmp_path / "run"), service.aws)
+    service.databases_sign_in = DatabaseSignIn(PasswordVault(tmp_path / "index.json", backend=MemoryKeyring()),
+                                               SecretFiles(tmp_path / "run"), service.aws)
     service.profiles.add(TunnelProfile("orders", "i-0123456789abcdef0", 5432, "eu-west-1", "orders.example.com",
                                        engine="postgresql", db_user="app", sign_in="keyring"))
     window = PasswordsWindow(service, service.tasks, Boxes(Keeper()))

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from vouch_desktop.cli.exit_codes import ExitCode
 from vouch_desktop.core.storage.settings import SettingsStore
 from vouch_desktop.core.system.ipc_client import is_running, send_request
-from vouch_desktop.core.system.ipc_protocol import ShowMenu
 from vouch_desktop.core.system.logging_setup import configure_logging
 from vouch_desktop.core.system.paths import AppPaths
 from vouch_desktop.ui.tray import TrayIcon
@@ -65,6 +64,8 @@ def hand_over_to_running_app(endpoint: Endpoint) -> bool:
     """A second launch: show the running app's menu and leave."""
     if not is_running(endpoint):
         return False
+    from vouch_desktop.core.system.ipc_protocol import ShowMenu
+
     send_request(endpoint, ShowMenu())
     print("vouch-desktop: Vouch Desktop is already running; its menu is open.", flush=True)
     return True
@@ -77,8 +78,17 @@ def run_gui(args: argparse.Namespace) -> int:
     from vouch_desktop.demo.leftovers import remove_leftovers
 
     removed = remove_leftovers()  # the temporary homes of demos that were killed (only those: see there)
-    # until the event loop is made a quit signal unwinds, so that the demo world is removed
-    set_quit_signal_handler(_exit_during_start_up)
+    quit_signals: list[int] = []  # the quit signals that came during start-up
+
+    def exit_during_start_up(signum: int, frame: object) -> None:
+        # until the event loop is made a quit signal unwinds, so that the demo world is removed; it is noted too:
+        # raised inside a callback whose errors Python ignores (an import lock's weakref callback), the SystemExit
+        # is lost, and the noted signal then ends the app once it runs
+        quit_signals.append(signum)
+        raise SystemExit(128 + signum)
+
+    set_quit_signal_handler(exit_during_start_up)
+    sys.unraisablehook = _quiet_about_lost_exits
     with contextlib.ExitStack() as stack:
         world = None
         if args.demo:
@@ -135,8 +145,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
         # from the event loop's making on, a quit signal is noted, then followed the normal way: raised while the
         # loop is made, or inside it (in a callback Qt calls), SystemExit would be lost, and the clean-up with it
-        quit_signals: list[int] = []
         set_quit_signal_handler(lambda signum, frame: quit_signals.append(signum))
+        sys.unraisablehook = sys.__unraisablehook__
         runner = stack.enter_context(asyncio.Runner(loop_factory=qasync.QEventLoop))
         code = runner.run(main(quit_signals))
     # the process ends now: keep the interpreter's last collections from walking the whole heap
@@ -175,5 +185,8 @@ def quit_on_signals(loop: asyncio.AbstractEventLoop, request_quit: Callable[[], 
             log.info("cannot handle %s: %s", name, exc)
 
 
-def _exit_during_start_up(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+def _quiet_about_lost_exits(unraisable: Any) -> None:
+    """A start-up quit signal's SystemExit that Python could not raise (inside a callback whose errors it ignores)
+    is no fault to report: the signal was noted (``exit_during_start_up``). Anything else is reported as usual."""
+    if not isinstance(unraisable.exc_value, SystemExit):
+        sys.__unraisablehook__(unraisable)

@@ -18,17 +18,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 from vouch_desktop import __version__
-from vouch_desktop.core.app.control import ControlHandlers
 from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.app.settings_holder import SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
-from vouch_desktop.core.aws.databases import DatabaseDiscovery
 from vouch_desktop.core.aws.discovery import InstanceDiscovery
 from vouch_desktop.core.aws.discovery_worker import DiscoveryWorker
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools
-from vouch_desktop.core.connect.connector import Connector
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.history import History
 from vouch_desktop.core.storage.profiles import ProfileBook
@@ -51,6 +47,7 @@ from vouch_desktop.ui.tray import TrayIcon
 from vouch_desktop.ui.windows.windows import Windows
 
 if TYPE_CHECKING:
+    from vouch_desktop.core.system.ipc_handlers import Handlers
     from vouch_desktop.demo.world import DemoWorld
 
 log = logging.getLogger(__name__)
@@ -111,14 +108,13 @@ class VouchDesktop:
             paths=paths, settings_store=settings_store, settings=current, profiles=profiles, history=history,
             processes=self.processes, aws=aws, vouch=vouch,
             monitor=SessionMonitor(vouch, lead_time=settings.notify_lead_minutes * 60), key_detector=key_detector,
-            discovery=discovery, databases=DatabaseDiscovery(aws),
+            discovery=discovery,
             tunnels=TunnelManager(aws, self.processes,
                                   plugin_path=lambda: find_tools(current.current.plugin_path).plugin,
                                   backend=lambda: current.current.tunnel_backend,
                                   resolve_tag_filter=discovery.resolve, secrets=secrets,
                                   record=lambda kind, data: history.add(kind, **data)),
-            ssh_config=SshConfigEditor(), autostart=autostart_for(),
-            connector=Connector(vouch, aws, discovery, history, self.processes), tasks=self.tasks)
+            autostart=autostart_for(), tasks=self.tasks)
         profiles.removing.connect(self.service.tunnels.retire)  # a running tunnel's profile deleted or renamed
         self.tray = tray or TrayIcon()
         self.windows = Windows(self.service, self.tasks, ui_state, login_platform=login_platform,
@@ -127,8 +123,13 @@ class VouchDesktop:
             self.service, self.tasks, self.tray,
             Notifier(self.tray.icon, FreedesktopNotifier() if sys.platform.startswith("linux") else None),
             self.windows, quit_requested=self.request_quit, extra_sections=extra)  # the tray's Quit asks it first
-        self.ipc = IpcServer(paths.control_endpoint(demo=demo is not None),
-                             ControlHandlers(self.service, self.controller).handlers())
+        self.ipc = IpcServer(paths.control_endpoint(demo=demo is not None), self._control_handlers)
+
+    def _control_handlers(self) -> Handlers:
+        """Made at the first command: the control protocol is not loaded by a starting app."""
+        from vouch_desktop.core.app.control import ControlHandlers
+
+        return ControlHandlers(self.service, self.controller).handlers()
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -149,6 +150,7 @@ class VouchDesktop:
         self.ready.set()
         print(READY_LINE, flush=True)
         log.info("ready (version %s)", __version__)
+        self.tasks.spawn(self.service.tidy_up(), what="removing what a killed run left behind")
         if self.args.quit_after is not None:
             asyncio.get_running_loop().call_later(self.args.quit_after, self.request_quit)
         await self._quit.wait()

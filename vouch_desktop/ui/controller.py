@@ -84,8 +84,7 @@ class Controller:
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
         self.refresh_tray()
-        # "ready" means the tray already shows the real state; the notification server is reached meanwhile
-        await asyncio.gather(self.notifier.start(), self.service.start())
+        await self.service.start()  # "ready" means the tray already shows the real state
         # botocore and AWS's (trimmed) models are loaded by the first AWS call; the instance list by its worker
         # process, started when the submenu that opens the instance window shows (core/aws/discovery_worker.py)
         freeze_long_lived()

@@ -24,26 +24,27 @@ class Notifier:
         self._dbus_ready = False
         self._actions: dict[int, Action] = {}
         self._balloon_action: Action | None = None
-        self._started: asyncio.Future[None] | None = None  # done once start() knows which way notifications go
+        self._reached: asyncio.Task[None] | None = None  # done once it is known which way notifications go
         tray.messageClicked.connect(self._balloon_clicked)
         if dbus is not None:
             dbus.action_invoked.connect(self._dbus_action)
 
-    async def start(self) -> None:
-        """Reach the notification server; a notification asked for meanwhile waits for the answer."""
-        self._started = asyncio.get_running_loop().create_future()
-        try:
-            if self._dbus is not None:
+    async def _reach_server(self) -> None:
+        if self._dbus is not None:
+            try:
                 self._dbus_ready = await self._dbus.start()
-        finally:
-            self._started.set_result(None)
+            except Exception as exc:  # (start says False for no bus or no server: this would be a bug there)
+                log.warning("the notification server could not be reached (%s)", exc)
         log.info("notifications via %s", "D-Bus" if self._dbus_ready else "tray balloon")
 
     async def show(self, summary: str, body: str, action_label: str = "", action: Action | None = None,
                    critical: bool = False, brief: bool = False) -> None:
-        """``brief``: feedback that needs no attention ("Copied"): low urgency, gone after BRIEF_MS."""
-        if self._started is not None:
-            await asyncio.shield(self._started)  # (shielded: one caller cancelled does not cancel it for all)
+        """``brief``: feedback that needs no attention ("Copied"): low urgency, gone after BRIEF_MS. The first
+        notification reaches the notification server (not the start: most runs have nothing to say early, and the
+        server may come up after the app at session start); those asked for meanwhile wait for it."""
+        if self._reached is None:
+            self._reached = asyncio.ensure_future(self._reach_server())
+        await asyncio.shield(self._reached)  # (shielded: one caller cancelled does not cancel it for all)
         if self._dbus_ready and self._dbus is not None:
             actions = (("default", action_label), ("run", action_label)) if action else ()
             urgency = 2 if critical else 0 if brief else 1
@@ -75,5 +76,7 @@ class Notifier:
             action()
 
     async def close(self) -> None:
+        if self._reached is not None:
+            await asyncio.gather(self._reached, return_exceptions=True)  # (a connection on its way is closed too)
         if self._dbus is not None:
             await self._dbus.close()

@@ -10,7 +10,7 @@ from vouch_desktop.core.app.service import AppService
 from vouch_desktop.core.aws.discovery import DiscoveredInstance
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import InstanceProfile, TunnelProfile
-from vouch_desktop.core.system.ipc import Handlers
+from vouch_desktop.core.system.ipc_handlers import Handlers
 from vouch_desktop.core.system.ipc_protocol import (
     Connect,
     Connected,

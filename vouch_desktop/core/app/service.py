@@ -14,23 +14,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vouch_desktop.core.app.settings_holder import SettingsChange, SettingsHolder
 from vouch_desktop.core.app.tasks import Tasks
 from vouch_desktop.core.aws.access import CallerIdentity, check_access
-from vouch_desktop.core.aws.databases import DatabaseDiscovery, DatabaseEndpoint
 from vouch_desktop.core.aws.discovery import DiscoveredInstance, DiscoveryResult, InstanceDiscovery, RegionDone
 from vouch_desktop.core.aws.sessions import AwsSessions
 from vouch_desktop.core.aws.ssm_commands import find_tools, ssh_argv
-from vouch_desktop.core.connect.connector import Chooser, Connection, Connector, open_in_terminal
 from vouch_desktop.core.connect.errors import ConnectError
-from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome, ssh_command_line
-from vouch_desktop.core.databases.clients import client_named
 from vouch_desktop.core.databases.errors import DatabaseError
-from vouch_desktop.core.databases.passwords import PasswordVault
-from vouch_desktop.core.databases.secret_files import SecretFiles
-from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener, SignInCancelled
 from vouch_desktop.core.errors import ValidationError, ValidationErrors, VouchDesktopError
 from vouch_desktop.core.events import Event
 from vouch_desktop.core.storage.history import History
@@ -47,8 +42,12 @@ from vouch_desktop.core.vouch.session_monitor import SessionMonitor
 from vouch_desktop.core.vouch.session_state import Notice, SessionSnapshot, SessionState, notice_for_transition
 from vouch_desktop.core.vouch.yubikey import KeyDetector, KeyPresence, watch_key
 
-if TYPE_CHECKING:  # loaded when first used (diagnostics, a terminal setting), not by an idle app
+if TYPE_CHECKING:  # loaded at their first use, not by a starting or idle app (issue 23: time to ready)
+    from vouch_desktop.core.aws.databases import DatabaseDiscovery, DatabaseEndpoint
+    from vouch_desktop.core.connect.connector import Chooser, Connection, Connector
     from vouch_desktop.core.connect.diagnostics import Diagnostics
+    from vouch_desktop.core.connect.ssh_config import SshConfigEditor, SshSetupOutcome
+    from vouch_desktop.core.databases.sign_in import AskPassword, DatabaseSignIn, OpenedClient, Opener
 
 log = logging.getLogger(__name__)
 TUNNEL_UP_WAIT = 45.0  # `tunnel up` answers once each tunnel is up or failed, within this time
@@ -91,6 +90,21 @@ def set_root_log_level(level: str) -> None:
     logging.getLogger().setLevel(level)
 
 
+async def open_in_terminal(settings: Settings, command: list[str], title: str,
+                           values: dict[str, str] | None = None) -> None:
+    """core/connect/connector.py's, loaded with the first terminal."""
+    from vouch_desktop.core.connect.connector import open_in_terminal as open_it
+
+    await open_it(settings, command, title, values)
+
+
+def _has_entries(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except FileNotFoundError:
+        return False
+
+
 @dataclass(eq=False)
 class AppService:
     """Everything the app works with (built by the composition root), and the rules between them."""
@@ -106,15 +120,10 @@ class AppService:
     monitor: SessionMonitor
     key_detector: KeyDetector
     discovery: InstanceDiscovery
-    databases: DatabaseDiscovery
     tunnels: TunnelManager
-    ssh_config: SshConfigEditor
     autostart: Autostart
-    connector: Connector
     tasks: Tasks
     set_log_level: Callable[[str], None] = set_root_log_level
-    # database sign-in through tunnels (keyring, IAM tokens, clients); made from the parts above when not given
-    sign_in: DatabaseSignIn | None = None
 
     key: KeyPresence = field(init=False, default_factory=lambda: KeyPresence(False, known=False,
                                                                               detail="not checked yet"))
@@ -129,14 +138,40 @@ class AppService:
         self.monitor.transition.connect(self.on_transition)
         self.monitor.clock_jumped.connect(self.on_clock_jump)
         self.settings.changed.connect(self.on_settings_changed)
-        if self.sign_in is None:
-            self.sign_in = DatabaseSignIn(PasswordVault(self.paths.data_dir / "database-passwords.json"),
-                                          SecretFiles(self.paths.runtime_dir / "db-sign-in"), self.aws)
+
+    # Made from the parts above at their first use (a test may set its own first): a starting tray uses none of
+    # them, and loading their code would put off "ready" (issue 23).
+    @cached_property
+    def connector(self) -> Connector:
+        from vouch_desktop.core.connect.connector import Connector
+
+        return Connector(self.vouch, self.aws, self.discovery, self.history, self.processes)
+
+    @cached_property
+    def databases(self) -> DatabaseDiscovery:
+        from vouch_desktop.core.aws.databases import DatabaseDiscovery
+
+        return DatabaseDiscovery(self.aws)
+
+    @cached_property
+    def ssh_config(self) -> SshConfigEditor:
+        from vouch_desktop.core.connect.ssh_config import SshConfigEditor
+
+        return SshConfigEditor()
+
+    @cached_property
+    def databases_sign_in(self) -> DatabaseSignIn:
+        """Database sign-in through tunnels (keyring, IAM tokens, clients)."""
+        from vouch_desktop.core.databases.passwords import PasswordVault
+        from vouch_desktop.core.databases.secret_files import SecretFiles
+        from vouch_desktop.core.databases.sign_in import DatabaseSignIn
+
+        return DatabaseSignIn(PasswordVault(self.paths.data_dir / "database-passwords.json"),
+                              SecretFiles(self._secret_files_folder), self.aws)
 
     @property
-    def databases_sign_in(self) -> DatabaseSignIn:
-        assert self.sign_in is not None  # made in __post_init__
-        return self.sign_in
+    def _secret_files_folder(self) -> Path:
+        return self.paths.runtime_dir / "db-sign-in"
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -148,7 +183,12 @@ class AppService:
         for tunnel in self.profiles.tunnels:
             if tunnel.start_at_launch:
                 await self.tunnels.start(tunnel, self.settings.current.aws_profile)
-        await self.databases_sign_in.start()
+
+    async def tidy_up(self) -> None:
+        """After start: the database sign-in files a run that was killed left behind, and no client holds, go.
+        Only when there are any: the sign-in code is not loaded for nothing."""
+        if await asyncio.to_thread(_has_entries, self._secret_files_folder):
+            await self.databases_sign_in.start()
 
     async def stop(self) -> None:
         """Stop watching, stop every tunnel and child process, cancel what is still running."""
@@ -158,7 +198,8 @@ class AppService:
         await self.tunnels.stop_all()
         await self.discovery.stop()  # its worker ended as it expects, before the registry stops what is left
         await self.processes.stop_all()
-        await self.databases_sign_in.stop()
+        if "databases_sign_in" in vars(self):  # made (cached_property keeps it there): it may have files to remove
+            await self.databases_sign_in.stop()
         await self.tasks.cancel_all()
 
     # ---------------------------------------------------------------- session and key
@@ -246,6 +287,8 @@ class AppService:
 
     def ssh_command_line(self, instance: DiscoveredInstance, user: str = "") -> str:
         """The ssh command for ``instance`` as it works here (with -F FILE when ssh must be told its file)."""
+        from vouch_desktop.core.connect.ssh_config import ssh_command_line
+
         return ssh_command_line(instance.instance_id, user, self.ssh_config.ssh_options())
 
     async def open_ssh(self, instance: DiscoveredInstance, user: str = "") -> None:
@@ -323,6 +366,9 @@ class AppService:
         """Bring the tunnel up (if it is not), get the password (keyring, asked for, an IAM token, or none:
         the client asks), and open the client in a terminal (``opener``: the user's terminal unless given).
         ``SignInCancelled`` when the user cancels the password dialog."""
+        from vouch_desktop.core.databases.clients import client_named
+        from vouch_desktop.core.databases.sign_in import SignInCancelled
+
         sign_in = self.databases_sign_in
         tool = client_named(tool_id)
         started = not self.tunnel_status(profile).active

@@ -3,9 +3,8 @@ protocol of core/system/ipc_protocol.py, one request and one reply per connectio
 platform's transport (core/system/ipc_transport.py: a Unix socket only this user can open, or on
 Windows a loopback port guarded by a token in a file only this user can read).
 
-Handlers are registered per request type (``Handlers.register``); a request that is not in the
-protocol (too big, too deep, not JSON, unknown command, wrong fields) gets an error reply and one
-log line, never a traceback.
+The server reads request lines and writes reply lines; what they say is the business of its ``Handlers``
+(core/system/ipc_handlers.py), which the app makes at the first connection: listening needs no protocol.
 """
 
 from __future__ import annotations
@@ -13,87 +12,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.system.ipc_client import is_running
-from vouch_desktop.core.system.ipc_protocol import (
-    BadMessage,
-    ControlError,
-    ErrorKind,
-    Failure,
-    Ping,
-    Pong,
-    Reply,
-    Request,
-    decode_request,
-    encode_reply,
-    failure_for,
-)
+from vouch_desktop.core.system.ipc_errors import ControlError
 from vouch_desktop.core.system.ipc_transport import Endpoint, as_endpoint, socket_owner, socket_owner_gone
 
-__all__ = ["AlreadyRunning", "Handlers", "IpcServer", "socket_owner", "socket_owner_gone"]
+if TYPE_CHECKING:
+    from vouch_desktop.core.system.ipc_handlers import Handlers
+
+__all__ = ["AlreadyRunning", "IpcServer", "socket_owner", "socket_owner_gone"]
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 10.0
-Q = TypeVar("Q", bound=Request[Any])
-Handler = Callable[[Any], Awaitable[Reply]]
 
 
 class AlreadyRunning(ControlError):
     pass
 
 
-class Handlers:
-    """Request type → the coroutine that answers it."""
-
-    def __init__(self) -> None:
-        self._by_type: dict[type[Request[Any]], Handler] = {}
-        self.register(Ping, self._pong)
-
-    def register(self, request_type: type[Q], handler: Callable[[Q], Awaitable[Reply]]) -> None:
-        if request_type in self._by_type:
-            raise ValueError(f"a handler for {request_type.__name__} is registered already")
-        self._by_type[request_type] = handler
-
-    @staticmethod
-    async def _pong(_: Ping) -> Pong:
-        return Pong()
-
-    async def answer(self, line: bytes) -> Reply | Failure:
-        """The reply to one request line."""
-        try:
-            request = decode_request(line)
-        except BadMessage as exc:
-            log.warning("control socket: bad request: %s", exc.message)
-            return Failure(f"bad request: {exc.message}", kind=ErrorKind.BAD_REQUEST)
-        handler = self._by_type.get(type(request))
-        if handler is None:
-            log.warning("control socket: no handler for %r", request.command)
-            return Failure(f"bad request: '{request.command}' is not served here", kind=ErrorKind.BAD_REQUEST)
-        try:
-            reply = await handler(request)
-        except VouchDesktopError as exc:
-            log.info("control socket: %s failed: %s", request.command, exc.message)
-            return failure_for(exc)
-        except Exception as exc:  # a bug must not take the control channel down
-            log.error("control socket: %s crashed", request.command, exc_info=exc)
-            return Failure(f"internal error: {exc}", kind=ErrorKind.INTERNAL)
-        if not isinstance(reply, request.reply_type):
-            log.error("control socket: %s answered with %s", request.command, type(reply).__name__)
-            return Failure("internal error: wrong kind of answer", kind=ErrorKind.INTERNAL)
-        return reply
-
-
 class IpcServer:
     """The app's side of the control channel, on ``endpoint`` (a path means a Unix socket)."""
 
-    def __init__(self, endpoint: Endpoint | Path, handlers: Handlers) -> None:
+    def __init__(self, endpoint: Endpoint | Path, handlers: Handlers | Callable[[], Handlers]) -> None:
+        """``handlers``, or the function that makes them at the first connection (the app's, so that a starting
+        app does not load the protocol)."""
         self.endpoint = as_endpoint(endpoint)
-        self.handlers = handlers
+        self._handlers = handlers
         self._server: asyncio.AbstractServer | None = None
+
+    @property
+    def handlers(self) -> Handlers:
+        if callable(self._handlers):
+            self._handlers = self._handlers()
+        return self._handlers
 
     async def start(self) -> None:
         """Listen, unless another app owns the endpoint: one that answers, or one that is alive but does
@@ -118,20 +72,18 @@ class IpcServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
+            handlers = self.handlers
             try:
                 admitted = await asyncio.wait_for(self.endpoint.admit(reader), READ_TIMEOUT)
                 if not admitted:
-                    log.warning("control channel: a connection without this app's token was refused")
-                    reply: Reply | Failure = Failure("refused: this connection did not prove it comes from this "
-                                                     "user", kind=ErrorKind.REFUSED)
+                    reply = handlers.refusal_line()
                 else:
                     line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
-                    reply = await self.handlers.answer(line)
+                    reply = await handlers.reply_line(line)
             except (TimeoutError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError) as exc:
                 what = "too long" if isinstance(exc, (ValueError, asyncio.LimitOverrunError)) else "incomplete"
-                log.warning("control socket: bad request: %s", what)
-                reply = Failure(f"bad request: {what}", kind=ErrorKind.BAD_REQUEST)
-            writer.write(encode_reply(reply))
+                reply = handlers.unreadable_line(what)
+            writer.write(reply)
             await writer.drain()
         except (ConnectionError, OSError):
             pass  # the client went away

@@ -1,35 +1,31 @@
 """The command line's side of the control channel: blocking, no event loop, quick to import
 (the second launch and every sub-command start with it). The transport (a Unix socket, or a loopback
-port with a token) is the endpoint's business: core/system/ipc_transport.py."""
+port with a token) is the endpoint's business: core/system/ipc_transport.py. The protocol's message types
+come with the first request: looking for a running app where none is needs none of them."""
 
 from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vouch_desktop.core.errors import VouchDesktopError
-from vouch_desktop.core.system.ipc_protocol import (
-    MAX_REPLY_BYTES,
-    BadMessage,
-    Failure,
-    Ping,
-    Reply,
-    Request,
-    decode_reply,
-    encode_request,
-    error_for,
-)
+from vouch_desktop.core.system.ipc_errors import MAX_REPLY_BYTES, BadMessage
 from vouch_desktop.core.system.ipc_transport import Endpoint, IpcTimeout, NotRunning, as_endpoint
+
+if TYPE_CHECKING:
+    from vouch_desktop.core.system.ipc_protocol import Reply, Request
 
 __all__ = ["IpcTimeout", "NotRunning", "is_running", "send_request"]
 
-R = TypeVar("R", bound=Reply)
+R = TypeVar("R", bound="Reply")
 
 
 def send_request(where: Endpoint | Path, request: Request[R], timeout: float = 10.0) -> R:
     """Ask the running app at ``where`` (a path means a Unix socket); its typed reply, or the typed error
     it answered with (UnknownProfile, CommandFailed, Refused), NotRunning, IpcTimeout or BadMessage."""
+    from vouch_desktop.core.system.ipc_protocol import Failure, decode_reply, encode_request, error_for
+
     with as_endpoint(where).connect(timeout) as sock:
         try:
             sock.sendall(encode_request(request))
@@ -62,8 +58,13 @@ def _read_line(sock: socket.socket) -> bytes:
 
 
 def is_running(where: Endpoint | Path) -> bool:
+    endpoint = as_endpoint(where)
+    if not endpoint.present():
+        return False  # no app ever published itself there (nor left its mark): nothing to ask
+    from vouch_desktop.core.system.ipc_protocol import Ping
+
     try:
-        send_request(where, Ping(), timeout=2.0)
+        send_request(endpoint, Ping(), timeout=2.0)
     except VouchDesktopError:
         return False
     return True

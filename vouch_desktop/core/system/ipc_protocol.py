@@ -22,28 +22,17 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from vouch_desktop.core.errors import VouchDesktopError
 from vouch_desktop.core.storage.profiles import UnknownProfile
+from vouch_desktop.core.system.ipc_errors import (  # noqa: F401  (the protocol's too: re-exported)
+    MAX_MESSAGE_BYTES,
+    MAX_REPLY_BYTES,
+    BadMessage,
+    CommandFailed,
+    ControlError,
+    Refused,
+)
 
 PROTOCOL = 1
-MAX_MESSAGE_BYTES = 64 * 1024  # a request line, newline included
-MAX_REPLY_BYTES = 16 * MAX_MESSAGE_BYTES  # a reply line (a long tunnel list still fits)
 MAX_DEPTH = 8  # nesting of JSON objects and arrays in one message
-
-
-class ControlError(VouchDesktopError):
-    """Talking to the running app over the control socket failed (either side)."""
-
-
-class BadMessage(ControlError):
-    """A request or reply that is not in this protocol: not JSON, too big or deep, wrong fields or types."""
-
-
-class CommandFailed(ControlError):
-    """The app understood the request and could not do it; the message says why."""
-
-
-class Refused(ControlError):
-    """The app would not take the request: the connection did not prove it comes from this user (a
-    loopback port's token, core/system/ipc_transport.py)."""
 
 
 class ErrorKind(enum.StrEnum):

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vouch_desktop.core.storage.files import read_bytes
-from vouch_desktop.core.system.ipc_protocol import MAX_MESSAGE_BYTES, ControlError
+from vouch_desktop.core.system.ipc_errors import MAX_MESSAGE_BYTES, ControlError
 
 if TYPE_CHECKING:  # the client side (every sub-command, a second launch) stays light: no asyncio
     import asyncio

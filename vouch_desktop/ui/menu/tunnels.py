@@ -14,7 +14,6 @@ from vouch_desktop.core.app.tunnel_view import count_text, look_of, short_state,
 from vouch_desktop.core.storage.profiles import TunnelProfile
 from vouch_desktop.core.tunnels.state import TunnelState, TunnelStatus, connection_string
 from vouch_desktop.ui.menu import MenuContext
-from vouch_desktop.ui.menu.databases import database_menu
 from vouch_desktop.ui.status_icons import status_icon
 from vouch_desktop.ui.tray import escape
 
@@ -84,6 +83,8 @@ def tunnels_section(menu: QMenu, ui: MenuContext) -> None:
         item.setToolTip("Click to stop them all." if all_on else "Click to start them all.")
         item.triggered.connect(lambda _=False, m=members, on=not all_on: toggle_group(ui, m, on))
     copy_menu(tunnels, ui, statuses)
+    from vouch_desktop.ui.menu.databases import database_menu  # with the menu's first opening, not at start-up
+
     database_menu(tunnels, ui)  # "Databases ▸": open in psql/mysql, copy URL/password (ui/menu/databases.py)
     failed = next((p.name for p, s in statuses if s.state is TunnelState.FAILED), "")
     details = tunnels.addAction("&Details…")
