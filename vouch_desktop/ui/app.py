@@ -124,7 +124,7 @@ def run_gui(args: argparse.Namespace) -> int:
         from vouch_desktop.core.system.processes import ProcessRegistry
         from vouch_desktop.core.vouch.client import vouch_client
 
-        async def main(quit_signals: list[int]) -> int:
+        async def main() -> int:
             loop = asyncio.get_running_loop()
             use_threads_as_needed(loop)
             quit_on_signals(loop, lambda: quit_signals.append(0))  # noted, until the app is built
@@ -148,7 +148,7 @@ def run_gui(args: argparse.Namespace) -> int:
         set_quit_signal_handler(lambda signum, frame: quit_signals.append(signum))
         sys.unraisablehook = sys.__unraisablehook__
         runner = stack.enter_context(asyncio.Runner(loop_factory=qasync.QEventLoop))
-        code = runner.run(main(quit_signals))
+        code = runner.run(main())
     # the process ends now: keep the interpreter's last collections from walking the whole heap
     # (with the demo's moto loaded they took seconds between "quitting" and the exit)
     gc.freeze()

@@ -98,13 +98,6 @@ async def open_in_terminal(settings: Settings, command: list[str], title: str,
     await open_it(settings, command, title, values)
 
 
-def _has_entries(folder: Path) -> bool:
-    try:
-        return any(folder.iterdir())
-    except FileNotFoundError:
-        return False
-
-
 @dataclass(eq=False)
 class AppService:
     """Everything the app works with (built by the composition root), and the rules between them."""
@@ -187,7 +180,9 @@ class AppService:
     async def tidy_up(self) -> None:
         """After start: the database sign-in files a run that was killed left behind, and no client holds, go.
         Only when there are any: the sign-in code is not loaded for nothing."""
-        if await asyncio.to_thread(_has_entries, self._secret_files_folder):
+        from vouch_desktop.core.databases.secret_files import SecretFiles
+
+        if await asyncio.to_thread(SecretFiles(self._secret_files_folder).files):
             await self.databases_sign_in.start()
 
     async def stop(self) -> None:
